@@ -1,0 +1,97 @@
+/* model - the source schema as a list of objects. Each object is one unit of DDL (one plan
+ * step): its kind, phase, catalog address, SQL, the relation it locks and what it needs first.
+ * Catalog loaders (catalog_*.c) add objects; the planner (plan.c) orders them.
+ *
+ * Dependencies are recorded two ways: by object index (nsp_object_needs) when the loader knows
+ * the object, or by catalog address (nsp_object_needs_ref) resolved once every loader has run,
+ * through the aliases each object registers (e.g. a view's _RETURN rule, a table's row type). */
+#ifndef NSP_MODEL_H
+#define NSP_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "neosync/plugin/v1/plan.pb-c.h"
+
+/* Fixed OIDs of the catalogs that pg_depend refers to (stable across PostgreSQL versions). */
+enum {
+	NSP_CLASS_PG_TYPE = 1247,
+	NSP_CLASS_PG_PROC = 1255,
+	NSP_CLASS_PG_CLASS = 1259,
+	NSP_CLASS_PG_ATTRDEF = 2604,
+	NSP_CLASS_PG_CAST = 2605,
+	NSP_CLASS_PG_CONSTRAINT = 2606,
+	NSP_CLASS_PG_LANGUAGE = 2612,
+	NSP_CLASS_PG_NAMESPACE = 2615,
+	NSP_CLASS_PG_OPCLASS = 2616,
+	NSP_CLASS_PG_OPERATOR = 2617,
+	NSP_CLASS_PG_REWRITE = 2618,
+	NSP_CLASS_PG_TRIGGER = 2620,
+	NSP_CLASS_PG_OPFAMILY = 2753,
+	NSP_CLASS_PG_EXTENSION = 3079,
+	NSP_CLASS_PG_POLICY = 3256,
+	NSP_CLASS_PG_STATISTIC_EXT = 3381,
+	NSP_CLASS_PG_COLLATION = 3456,
+	NSP_CLASS_PG_TS_DICT = 3600,
+	NSP_CLASS_PG_TS_CONFIG = 3602,
+};
+
+typedef struct nsp_catref {
+	uint32_t classid; /* catalog the object lives in (pg_class oid of that catalog) */
+	uint32_t objid;   /* its oid there */
+} nsp_catref;
+
+typedef struct nsp_object {
+	size_t index;                        /* position in the model */
+	Neosync__Plugin__V1__ObjectKind kind;
+	Neosync__Plugin__V1__Phase phase;
+	nsp_catref ref;                      /* {0,0} for steps derived from another object */
+	char *schema;                        /* unquoted */
+	char *name;                          /* unquoted */
+	char *identity;                      /* display identity, e.g. public.actor.actor_pkey */
+	uint32_t table_oid;                  /* relation the object belongs to, 0 if none */
+	char *table;                         /* its quoted qualified name, NULL if none */
+	Neosync__Plugin__V1__LockMode lock_mode; /* lock the step takes on `table` */
+	char *sql;                           /* the statement(s) of the step */
+	uint64_t cost;                       /* scheduling hint: bytes of the table it reads */
+	char *skip_reason;                   /* non-NULL: not attempted, reported skipped */
+
+	size_t *needs;                       /* indices of objects that must come first */
+	size_t nneeds, needs_cap;
+	nsp_catref *needs_refs;              /* catalog addresses, resolved by nsp_model_resolve */
+	size_t nneeds_refs, needs_refs_cap;
+} nsp_object;
+
+typedef struct nsp_model {
+	nsp_object **objects;
+	size_t nobjects, cap;
+	struct nsp_alias_map *aliases;       /* catref -> object index */
+	int server_version;                  /* server_version_num of the source */
+} nsp_model;
+
+int nsp_model_init(nsp_model *m);
+void nsp_model_free(nsp_model *m);
+
+/* Add an object; strings are copied (schema/name may be NULL). Registers ref as an alias of it
+ * unless ref is {0,0}. Returns NULL when out of memory. */
+nsp_object *nsp_model_add(nsp_model *m, Neosync__Plugin__V1__ObjectKind kind,
+			  Neosync__Plugin__V1__Phase phase, nsp_catref ref, const char *schema,
+			  const char *name, const char *identity, const char *sql);
+/* Let another catalog row stand for an existing object (a view's rule, a table's row type,
+ * a constraint whose index is the object, ...). The first alias of a ref wins. */
+int nsp_model_alias(nsp_model *m, nsp_catref ref, size_t object_index);
+nsp_object *nsp_model_find(const nsp_model *m, nsp_catref ref);
+
+int nsp_object_set_table(nsp_object *o, uint32_t table_oid, const char *quoted_table,
+			 Neosync__Plugin__V1__LockMode mode);
+int nsp_object_set_sql(nsp_object *o, const char *sql);
+int nsp_object_set_skip_reason(nsp_object *o, const char *reason);
+int nsp_object_needs(nsp_object *o, size_t other_index);
+int nsp_object_needs_ref(nsp_object *o, nsp_catref ref);
+
+/* Turn every needs_ref into a needs index (refs that name no object of the model are dropped:
+ * system objects, extension members). Self-references are dropped. */
+int nsp_model_resolve(nsp_model *m);
+
+#endif

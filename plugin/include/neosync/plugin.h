@@ -6,7 +6,7 @@
  * versioned descriptor of its functions, or NULL with a message when it refuses the host.
  *
  * Data crosses the ABI as serialized protobuf messages of package neosync.plugin.v1
- * (proto/neosync/plugin/v1/*.proto): each hook takes request bytes and returns response bytes
+ * (the .proto files under proto/neosync/plugin/v1): each hook takes request bytes and returns response bytes
  * that the plugin allocates and the host releases with the descriptor's free_buffer.
  *
  * Versioning (as libgit2's versioned structs): every struct starts with struct_size and the

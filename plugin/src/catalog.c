@@ -1,0 +1,78 @@
+#include "catalog.h"
+
+#include <stdlib.h>
+
+PGresult *nsp_catalog_query(nsp_catalog_ctx *ctx, const char *what, const char *sql)
+{
+	ctx->queries++;
+	PGresult *res = PQexec(ctx->conn, sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		char context[256];
+		snprintf(context, sizeof(context), "reading %s from the source catalog", what);
+		nsp_error_set_pg(ctx->err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_FAILED, context, res,
+				 ctx->conn);
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+const char *nsp_cell(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+uint32_t nsp_cell_oid(const PGresult *res, int row, int col)
+{
+	const char *v = nsp_cell(res, row, col);
+	return v ? (uint32_t)strtoul(v, NULL, 10) : 0;
+}
+
+bool nsp_cell_bool(const PGresult *res, int row, int col)
+{
+	const char *v = nsp_cell(res, row, col);
+	return v != NULL && v[0] == 't';
+}
+
+typedef int (*nsp_loader_fn)(nsp_catalog_ctx *ctx);
+
+static const nsp_loader_fn loaders[] = {
+	nsp_catalog_load_schemas,     nsp_catalog_load_collations, nsp_catalog_load_types,
+	nsp_catalog_load_functions,   nsp_catalog_load_operators,  nsp_catalog_load_sequences,
+	nsp_catalog_load_tables,      nsp_catalog_load_constraints, nsp_catalog_load_indexes,
+	nsp_catalog_load_triggers,    nsp_catalog_load_rules,      nsp_catalog_load_views,
+	nsp_catalog_load_policies,    nsp_catalog_load_statistics, nsp_catalog_load_comments,
+	nsp_catalog_load_depend,
+};
+
+int nsp_catalog_load(PGconn *conn, nsp_model *model, nsp_error *err, unsigned *queries)
+{
+	nsp_catalog_ctx ctx = {.conn = conn, .model = model, .err = err};
+	/* One snapshot for every query; an empty search_path makes pg_get_*def() qualify names. */
+	const char *begin = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;"
+			    "SELECT pg_catalog.set_config('search_path', '', true);"
+			    "SET LOCAL statement_timeout = 0;";
+	PGresult *res = PQexec(conn, begin);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
+		nsp_error_set_pg(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_FAILED,
+				 "starting the catalog snapshot on the source", res, conn);
+		PQclear(res);
+		return -1;
+	}
+	PQclear(res);
+	ctx.server_version = PQserverVersion(conn);
+	model->server_version = ctx.server_version;
+	int rc = 0;
+	for (size_t i = 0; i < sizeof(loaders) / sizeof(loaders[0]) && rc == 0; i++)
+		rc = loaders[i](&ctx);
+	if (rc == 0)
+		rc = nsp_model_resolve(model) == 0
+			     ? 0
+			     : nsp_error_set(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_INTERNAL,
+					     "out of memory resolving dependencies");
+	res = PQexec(conn, rc == 0 ? "COMMIT" : "ROLLBACK");
+	PQclear(res);
+	if (queries)
+		*queries = ctx.queries;
+	return rc;
+}

@@ -1,0 +1,69 @@
+/* catalog - set-based introspection of the source: one query per object kind for the whole
+ * database, all in one REPEATABLE READ, READ ONLY transaction with search_path emptied, so that
+ * the server's pg_get_*def() output is fully qualified. Each catalog_<kind>.c holds the query
+ * for its kind and turns its rows into model objects (the server's pg_get_*def() functions do
+ * most of the rendering, which keeps our DDL as faithful as pg_dump's).
+ *
+ * What every loader must do:
+ * - skip objects in system schemas (NSP_SQL_USER_SCHEMA) and extension members (NSP_SQL_NOT_EXT_MEMBER);
+ * - quote every identifier (quote_ident() in SQL, or nsp_strbuf_append_ident) and escape every literal;
+ * - register catalog aliases for rows that stand for its objects (nsp_model_alias), so pg_depend
+ *   rows can be resolved to objects by catalog_depend.c;
+ * - guard version-specific columns by ctx->server_version (sources 12..17).
+ */
+#ifndef NSP_CATALOG_H
+#define NSP_CATALOG_H
+
+#include <libpq-fe.h>
+
+#include "error.h"
+#include "model.h"
+
+typedef struct nsp_catalog_ctx {
+	PGconn *conn;
+	nsp_model *model;
+	int server_version; /* server_version_num */
+	nsp_error *err;
+	unsigned queries;   /* catalog round trips made, for the test that counts them */
+} nsp_catalog_ctx;
+
+/* Schemas we never copy: pg_catalog, pg_toast*, pg_temp*, information_schema. `n` is the alias
+ * of a pg_namespace row in the query. */
+#define NSP_SQL_USER_SCHEMA(n) "(" n ".nspname !~ '^pg_' AND " n ".nspname <> 'information_schema')"
+/* Not a member of an extension (the extension creates it). catalog: e.g. "pg_class";
+ * oid: the expression of the object's oid. */
+#define NSP_SQL_NOT_EXT_MEMBER(catalog, oid)                                                  \
+	"NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend xd WHERE xd.classid = "                \
+	"'pg_catalog." catalog "'::pg_catalog.regclass AND xd.objid = " oid " AND xd.deptype = 'e')"
+
+/* Run one catalog query (counted). On failure sets ctx->err naming `what` and returns NULL. */
+PGresult *nsp_catalog_query(nsp_catalog_ctx *ctx, const char *what, const char *sql);
+/* A cell, or NULL when SQL NULL. */
+const char *nsp_cell(const PGresult *res, int row, int col);
+/* A cell as an unsigned 32-bit number (oids); 0 when NULL. */
+uint32_t nsp_cell_oid(const PGresult *res, int row, int col);
+/* A cell as a boolean ('t'). */
+bool nsp_cell_bool(const PGresult *res, int row, int col);
+
+/* Read the whole source schema into the model. */
+int nsp_catalog_load(PGconn *conn, nsp_model *model, nsp_error *err, unsigned *queries);
+
+/* The loaders, in the order they run. */
+int nsp_catalog_load_schemas(nsp_catalog_ctx *ctx);     /* schemas and extensions */
+int nsp_catalog_load_collations(nsp_catalog_ctx *ctx);
+int nsp_catalog_load_types(nsp_catalog_ctx *ctx);       /* enum, composite, range, domains */
+int nsp_catalog_load_functions(nsp_catalog_ctx *ctx);   /* functions, procedures, aggregates */
+int nsp_catalog_load_operators(nsp_catalog_ctx *ctx);   /* operators and casts */
+int nsp_catalog_load_sequences(nsp_catalog_ctx *ctx);
+int nsp_catalog_load_tables(nsp_catalog_ctx *ctx);
+int nsp_catalog_load_constraints(nsp_catalog_ctx *ctx);
+int nsp_catalog_load_indexes(nsp_catalog_ctx *ctx);
+int nsp_catalog_load_triggers(nsp_catalog_ctx *ctx);
+int nsp_catalog_load_rules(nsp_catalog_ctx *ctx);
+int nsp_catalog_load_views(nsp_catalog_ctx *ctx);       /* views and materialized views */
+int nsp_catalog_load_policies(nsp_catalog_ctx *ctx);    /* policies and row level security */
+int nsp_catalog_load_statistics(nsp_catalog_ctx *ctx);
+int nsp_catalog_load_comments(nsp_catalog_ctx *ctx);    /* after every object exists */
+int nsp_catalog_load_depend(nsp_catalog_ctx *ctx);      /* last: pg_depend between objects */
+
+#endif

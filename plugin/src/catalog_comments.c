@@ -1,0 +1,111 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "strbuf.h"
+
+#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
+#define PRE NEOSYNC__PLUGIN__V1__PHASE__PHASE_PRE_SYNC
+
+/* COMMENT ON's designator for a pg_identify_object() type; NULL for kinds we do not comment. */
+static const char *comment_keyword(const char *type)
+{
+	static const char *const map[][2] = {
+		{"table", "TABLE"},
+		{"table column", "COLUMN"},
+		{"view column", "COLUMN"},
+		{"materialized view column", "COLUMN"},
+		{"composite type column", "COLUMN"},
+		{"foreign table column", "COLUMN"},
+		{"index", "INDEX"},
+		{"sequence", "SEQUENCE"},
+		{"view", "VIEW"},
+		{"materialized view", "MATERIALIZED VIEW"},
+		{"composite type", "TYPE"},
+		{"foreign table", "FOREIGN TABLE"},
+		{"type", "TYPE"},
+		{"domain", "DOMAIN"},
+		{"function", "FUNCTION"},
+		{"procedure", "PROCEDURE"},
+		{"aggregate", "AGGREGATE"},
+		{"schema", "SCHEMA"},
+		{"extension", "EXTENSION"},
+		{"collation", "COLLATION"},
+		{"operator", "OPERATOR"},
+		{"cast", "CAST"},
+		{"trigger", "TRIGGER"},
+		{"table constraint", "CONSTRAINT"},
+		{"policy", "POLICY"},
+		{"rule", "RULE"},
+		{"statistics object", "STATISTICS"},
+		{"text search configuration", "TEXT SEARCH CONFIGURATION"},
+		{"text search dictionary", "TEXT SEARCH DICTIONARY"},
+	};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(map[i][0], type) == 0)
+			return map[i][1];
+	return NULL;
+}
+
+/* Comments on every object of the model. pg_identify_object() gives the identity in the form
+ * COMMENT ON takes ("t on s.tbl" for triggers, "s.f(integer)" for functions); domain
+ * constraints need "ON DOMAIN", so their target is built in the query. Each comment is a step
+ * of its own that needs its object, so it lands in the object's phase. */
+int nsp_catalog_load_comments(nsp_catalog_ctx *ctx)
+{
+	PGresult *res = nsp_catalog_query(
+		ctx, "comments",
+		"SELECT d.classoid, d.objoid, i.type, "
+		"  CASE WHEN d.classoid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND c.contypid <> 0 "
+		"       THEN 'CONSTRAINT ' || pg_catalog.quote_ident(c.conname) || ' ON DOMAIN ' || "
+		"            c.contypid::pg_catalog.regtype::pg_catalog.text "
+		"  END AS domain_target, i.identity, d.description "
+		"FROM pg_catalog.pg_description d "
+		"CROSS JOIN LATERAL pg_catalog.pg_identify_object(d.classoid, d.objoid, d.objsubid) i "
+		"LEFT JOIN pg_catalog.pg_constraint c ON d.classoid = 'pg_catalog.pg_constraint'::pg_catalog.regclass "
+		"  AND c.oid = d.objoid "
+		"WHERE d.objoid >= 16384 ORDER BY 1, 2, d.objsubid");
+	if (res == NULL)
+		return -1;
+	nsp_strbuf sql;
+	nsp_strbuf_init(&sql);
+	int rc = 0;
+	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
+		nsp_catref ref = {nsp_cell_oid(res, i, 0), nsp_cell_oid(res, i, 1)};
+		nsp_object *target = nsp_model_find(ctx->model, ref);
+		const char *keyword = comment_keyword(nsp_cell(res, i, 2));
+		if (target == NULL || keyword == NULL)
+			continue;
+		const char *domain_target = nsp_cell(res, i, 3);
+		const char *identity = nsp_cell(res, i, 4);
+		nsp_strbuf_reset(&sql);
+		nsp_strbuf_append(&sql, "COMMENT ON ");
+		if (domain_target != NULL) {
+			nsp_strbuf_append(&sql, domain_target);
+		} else {
+			nsp_strbuf_append(&sql, keyword);
+			nsp_strbuf_append_char(&sql, ' ');
+			nsp_strbuf_append(&sql, identity);
+		}
+		nsp_strbuf_append(&sql, " IS ");
+		nsp_strbuf_append_literal(&sql, nsp_cell(res, i, 5));
+		nsp_strbuf_append(&sql, ";");
+		char display[512];
+		snprintf(display, sizeof(display), "comment on %s %s", nsp_cell(res, i, 2), identity);
+		nsp_object *o = nsp_strbuf_failed(&sql)
+					? NULL
+					: nsp_model_add(ctx->model, K(COMMENT), PRE, (nsp_catref){0, 0},
+							target->schema, target->name, display, sql.data);
+		if (o == NULL || nsp_object_needs(o, target->index) != 0)
+			rc = -1;
+		else if (target->table != NULL)
+			rc = nsp_object_set_table(o, target->table_oid, target->table,
+						  NEOSYNC__PLUGIN__V1__LOCK_MODE__LOCK_MODE_SHARE_UPDATE_EXCLUSIVE);
+	}
+	PQclear(res);
+	nsp_strbuf_free(&sql);
+	if (rc != 0)
+		return nsp_error_set(ctx->err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_INTERNAL,
+				     "out of memory reading comments");
+	return 0;
+}

@@ -1,0 +1,328 @@
+#include "plan.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pb.h"
+
+#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
+#define PRE NEOSYNC__PLUGIN__V1__PHASE__PHASE_PRE_SYNC
+#define POST NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC
+
+int nsp_plan_kind_priority(Neosync__Plugin__V1__ObjectKind kind)
+{
+	/* After pg_dump's dbObjectTypePriority: namespaces, types and functions before tables;
+	 * keys and indexes before the objects that use them; comments, owners and ACLs last. */
+	switch (kind) {
+	case K(SCHEMA): return 1;
+	case K(EXTENSION): return 2;
+	case K(COLLATION): return 3;
+	case K(TYPE): return 4;
+	case K(DOMAIN): return 5;
+	case K(DOMAIN_CONSTRAINT): return 6;
+	case K(FUNCTION): return 7;
+	case K(AGGREGATE): return 8;
+	case K(OPERATOR): return 9;
+	case K(CAST): return 10;
+	case K(TEXT_SEARCH): return 11;
+	case K(SEQUENCE): return 12;
+	case K(TABLE): return 13;
+	case K(PARTITION_ATTACH): return 14;
+	case K(CHECK_CONSTRAINT): return 15;
+	case K(TABLE_PROPERTY): return 16;
+	case K(VIEW): return 17;
+	case K(MATERIALIZED_VIEW): return 18;
+	case K(PRIMARY_KEY): return 20;
+	case K(UNIQUE_CONSTRAINT): return 21;
+	case K(EXCLUSION_CONSTRAINT): return 22;
+	case K(INDEX): return 23;
+	case K(INDEX_ATTACH): return 24;
+	case K(RULE): return 25;
+	case K(TRIGGER): return 26;
+	case K(FOREIGN_KEY): return 27;
+	case K(POLICY): return 28;
+	case K(ROW_SECURITY): return 29;
+	case K(STATISTICS): return 30;
+	case K(MATVIEW_REFRESH): return 31;
+	case K(SEQUENCE_VALUE): return 32;
+	case K(IDENTITY): return 33;
+	case K(COMMENT): return 40;
+	case K(OWNER): return 41;
+	case K(ACL): return 42;
+	default: return 50;
+	}
+}
+
+static bool has_defer(const Neosync__Plugin__V1__SchemaPluginOptions *opts,
+		      Neosync__Plugin__V1__DeferrableKind kind)
+{
+	if (opts == NULL)
+		return false;
+	for (size_t i = 0; i < opts->n_defer; i++)
+		if (opts->defer[i] == kind)
+			return true;
+	return false;
+}
+
+int nsp_plan_assign_phases(nsp_model *m, const Neosync__Plugin__V1__SchemaPluginOptions *opts)
+{
+	bool defer_checks =
+		has_defer(opts, NEOSYNC__PLUGIN__V1__DEFERRABLE_KIND__DEFERRABLE_KIND_CHECK_CONSTRAINTS);
+	bool defer_domain_checks =
+		has_defer(opts, NEOSYNC__PLUGIN__V1__DEFERRABLE_KIND__DEFERRABLE_KIND_DOMAIN_CHECKS);
+	for (size_t i = 0; i < m->nobjects; i++) {
+		nsp_object *o = m->objects[i];
+		if ((defer_checks && o->kind == K(CHECK_CONSTRAINT)) ||
+		    (defer_domain_checks && o->kind == K(DOMAIN_CONSTRAINT)))
+			o->phase = POST;
+	}
+	/* A pre-sync object that needs a post-sync one moves after it; repeat until stable. */
+	bool changed = true;
+	while (changed) {
+		changed = false;
+		for (size_t i = 0; i < m->nobjects; i++) {
+			nsp_object *o = m->objects[i];
+			if (o->phase != PRE)
+				continue;
+			for (size_t d = 0; d < o->nneeds; d++) {
+				if (m->objects[o->needs[d]]->phase == POST) {
+					o->phase = POST;
+					changed = true;
+					break;
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+/* The sort key of the tie-break: phase, kind priority, schema, name, then model position. */
+static int object_cmp(const nsp_object *a, const nsp_object *b)
+{
+	if (a->phase != b->phase)
+		return a->phase < b->phase ? -1 : 1;
+	int pa = nsp_plan_kind_priority(a->kind), pb = nsp_plan_kind_priority(b->kind);
+	if (pa != pb)
+		return pa < pb ? -1 : 1;
+	int c = strcmp(a->schema ? a->schema : "", b->schema ? b->schema : "");
+	if (c == 0)
+		c = strcmp(a->identity ? a->identity : "", b->identity ? b->identity : "");
+	if (c != 0)
+		return c;
+	return a->index < b->index ? -1 : (a->index > b->index);
+}
+
+typedef struct heap {
+	size_t *items;
+	size_t n;
+	const nsp_model *m;
+} heap;
+
+static bool heap_less(const heap *h, size_t i, size_t j)
+{
+	return object_cmp(h->m->objects[h->items[i]], h->m->objects[h->items[j]]) < 0;
+}
+
+static void heap_push(heap *h, size_t v)
+{
+	size_t i = h->n++;
+	h->items[i] = v;
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+		if (!heap_less(h, i, p))
+			break;
+		size_t t = h->items[i];
+		h->items[i] = h->items[p];
+		h->items[p] = t;
+		i = p;
+	}
+}
+
+static size_t heap_pop(heap *h)
+{
+	size_t top = h->items[0];
+	h->items[0] = h->items[--h->n];
+	size_t i = 0;
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, s = i;
+		if (l < h->n && heap_less(h, l, s))
+			s = l;
+		if (r < h->n && heap_less(h, r, s))
+			s = r;
+		if (s == i)
+			break;
+		size_t t = h->items[i];
+		h->items[i] = h->items[s];
+		h->items[s] = t;
+		i = s;
+	}
+	return top;
+}
+
+int nsp_plan_order(const nsp_model *m, size_t **order, nsp_error *warning)
+{
+	size_t n = m->nobjects;
+	size_t *out = malloc((n ? n : 1) * sizeof(*out));
+	size_t *waiting = calloc(n ? n : 1, sizeof(*waiting)); /* unmet needs per object */
+	size_t *ndependents = calloc(n ? n : 1, sizeof(*ndependents));
+	size_t **dependents = calloc(n ? n : 1, sizeof(*dependents));
+	bool *done = calloc(n ? n : 1, sizeof(*done));
+	heap h = {.items = malloc((n ? n : 1) * sizeof(size_t)), .m = m};
+	int rc = -1;
+	if (!out || !waiting || !ndependents || !dependents || !done || !h.items)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		for (size_t d = 0; d < m->objects[i]->nneeds; d++)
+			ndependents[m->objects[i]->needs[d]]++;
+	for (size_t i = 0; i < n; i++) {
+		dependents[i] = malloc((ndependents[i] ? ndependents[i] : 1) * sizeof(size_t));
+		if (dependents[i] == NULL)
+			goto out;
+		ndependents[i] = 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		nsp_object *o = m->objects[i];
+		waiting[i] = o->nneeds;
+		for (size_t d = 0; d < o->nneeds; d++)
+			dependents[o->needs[d]][ndependents[o->needs[d]]++] = i;
+		if (waiting[i] == 0)
+			heap_push(&h, i);
+	}
+	size_t count = 0;
+	while (count < n) {
+		if (h.n == 0) {
+			/* A cycle: release the first object (in sort order) still waiting. */
+			size_t pick = SIZE_MAX;
+			for (size_t i = 0; i < n; i++)
+				if (!done[i] && (pick == SIZE_MAX ||
+						 object_cmp(m->objects[i], m->objects[pick]) < 0))
+					pick = i;
+			if (warning && warning->message[0] == '\0')
+				snprintf(warning->message, sizeof(warning->message),
+					 "dependency cycle broken at %s", m->objects[pick]->identity);
+			waiting[pick] = 0;
+			heap_push(&h, pick);
+		}
+		size_t next = heap_pop(&h);
+		if (done[next])
+			continue;
+		done[next] = true;
+		out[count++] = next;
+		for (size_t d = 0; d < ndependents[next]; d++) {
+			size_t dep = dependents[next][d];
+			if (!done[dep] && waiting[dep] > 0 && --waiting[dep] == 0)
+				heap_push(&h, dep);
+		}
+	}
+	*order = out;
+	out = NULL;
+	rc = 0;
+out:
+	if (dependents)
+		for (size_t i = 0; i < n; i++)
+			free(dependents[i]);
+	free(dependents);
+	free(out);
+	free(waiting);
+	free(ndependents);
+	free(done);
+	free(h.items);
+	return rc;
+}
+
+static Neosync__Plugin__V1__Step *make_step(const nsp_object *o, uint32_t id, const uint32_t *step_of)
+{
+	Neosync__Plugin__V1__Step *s = malloc(sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	neosync__plugin__v1__step__init(s);
+	s->id = id;
+	s->phase = o->phase;
+	s->kind = o->kind;
+	s->identity = nsp_pb_str(o->identity);
+	s->schema = nsp_pb_str(o->schema);
+	s->name = nsp_pb_str(o->name);
+	s->table = nsp_pb_str(o->table);
+	s->sql = nsp_pb_str(o->sql);
+	s->cost = o->cost;
+	s->skip_reason = nsp_pb_str(o->skip_reason);
+	if (o->nneeds > 0) {
+		s->depends_on = malloc(o->nneeds * sizeof(uint32_t));
+		if (s->depends_on != NULL) {
+			for (size_t d = 0; d < o->nneeds; d++)
+				s->depends_on[d] = step_of[o->needs[d]];
+			s->n_depends_on = o->nneeds;
+		}
+	}
+	if (o->table != NULL && o->lock_mode != NEOSYNC__PLUGIN__V1__LOCK_MODE__LOCK_MODE_UNSPECIFIED) {
+		Neosync__Plugin__V1__LockRef *l = malloc(sizeof(*l));
+		s->locks = malloc(sizeof(*s->locks));
+		if (l != NULL && s->locks != NULL) {
+			neosync__plugin__v1__lock_ref__init(l);
+			l->relation = nsp_pb_str(o->table);
+			l->mode = o->lock_mode;
+			s->locks[0] = l;
+			s->n_locks = 1;
+		} else {
+			free(l);
+		}
+	}
+	return s;
+}
+
+int nsp_plan_build(nsp_model *m, const Neosync__Plugin__V1__SchemaPluginOptions *opts,
+		   const char *job_id, Neosync__Plugin__V1__Plan **out, nsp_error *err)
+{
+	*out = NULL;
+	nsp_plan_assign_phases(m, opts);
+	size_t *order = NULL;
+	nsp_error warning;
+	nsp_error_clear(&warning);
+	if (nsp_plan_order(m, &order, &warning) != 0)
+		return nsp_error_set(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_INTERNAL,
+				     "out of memory ordering the plan");
+	uint32_t *step_of = calloc(m->nobjects ? m->nobjects : 1, sizeof(*step_of));
+	Neosync__Plugin__V1__Plan *plan = malloc(sizeof(*plan));
+	if (step_of == NULL || plan == NULL) {
+		free(order);
+		free(step_of);
+		free(plan);
+		return nsp_error_set(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_INTERNAL,
+				     "out of memory building the plan");
+	}
+	neosync__plugin__v1__plan__init(plan);
+	for (size_t i = 0; i < m->nobjects; i++)
+		step_of[order[i]] = (uint32_t)(i + 1);
+	plan->format_version = 1;
+	plan->job_id = nsp_pb_str(job_id);
+	char now[32];
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	plan->created_at = nsp_pb_str(now);
+	plan->source_server_version = (uint32_t)m->server_version;
+	plan->steps = calloc(m->nobjects ? m->nobjects : 1, sizeof(*plan->steps));
+	int rc = 0;
+	if (plan->steps == NULL)
+		rc = -1;
+	for (size_t i = 0; rc == 0 && i < m->nobjects; i++) {
+		plan->steps[i] = make_step(m->objects[order[i]], (uint32_t)(i + 1), step_of);
+		if (plan->steps[i] == NULL)
+			rc = -1;
+		else
+			plan->n_steps = i + 1;
+	}
+	free(order);
+	free(step_of);
+	if (rc != 0) {
+		protobuf_c_message_free_unpacked(&plan->base, NULL);
+		return nsp_error_set(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_INTERNAL,
+				     "out of memory building the plan");
+	}
+	*out = plan;
+	return 0;
+}

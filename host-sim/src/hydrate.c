@@ -15,7 +15,12 @@
  *   transaction for the whole copy; a role's timeout must not kill a long COPY).
  * - Columns are listed explicitly on both sides: the source's non-dropped, non-generated columns in
  *   attnum order (the destination computes its generated columns; naming the columns also makes a
- *   destination with a different column order work).
+ *   destination with a different column order work). Without a list, COPY TO would also leave
+ *   generated columns out (verified on 15), but a list makes both sides agree by construction.
+ * - A destination error inside COPY FROM (say a unique violation on row 1) only surfaces at
+ *   PQputCopyEnd: libpq does not report an ErrorResponse while in COPY IN state and the server
+ *   discards the rest of the data, so the source table is still read to its end. Cancellation, in
+ *   contrast, stops both sides at once.
  * - COPY "s"."t" (cols) TO STDOUT copies that table only, never rows of inheritance children
  *   (COPY TO has ONLY semantics for plain tables); partitioned parents never reach here.
  * - Identity GENERATED ALWAYS columns: COPY FROM stores the given values (it behaves like
@@ -322,14 +327,15 @@ static bool refs_match(Neosync__Plugin__V1__TableRef *const *refs, size_t n, con
 /* resolving the tables                                                                        */
 
 /* Every leaf table (relkind 'r') outside the system schemas and not owned by an extension, one row
- * per (table, ancestor-or-self) pair: pg_partition_ancestors() gives a partition's parents up to the
- * root, and just the table itself for anything else. Grouped by table (ORDER BY). */
+ * per (table, ancestor-or-self) pair: pg_partition_ancestors() gives a partition, itself included,
+ * and its parents up to the root; nothing for a table that is not a partition (then the table itself
+ * via coalesce). Grouped by table (ORDER BY). */
 static const char *const RESOLVE_SQL =
 	"SELECT c.oid, n.nspname, c.relname, an.nspname, ac.relname "
 	"FROM pg_catalog.pg_class c "
 	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-	"CROSS JOIN LATERAL pg_catalog.pg_partition_ancestors(c.oid) AS anc(relid) "
-	"JOIN pg_catalog.pg_class ac ON ac.oid = anc.relid "
+	"LEFT JOIN LATERAL pg_catalog.pg_partition_ancestors(c.oid) AS anc(relid) ON true "
+	"JOIN pg_catalog.pg_class ac ON ac.oid = COALESCE(anc.relid, c.oid) "
 	"JOIN pg_catalog.pg_namespace an ON an.oid = ac.relnamespace "
 	"WHERE c.relkind = 'r' "
 	"  AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
@@ -390,14 +396,17 @@ int nsp_hydrate_resolve_tables(const char *source_url, const Neosync__Plugin__V1
 }
 
 /* For each requested (schema, name), in order: its relkind (NULL = not found) and its leaf
- * partitions of kind 'r' (pg_partition_tree: a plain table is its own only leaf). */
+ * partitions of kind 'r' (pg_partition_tree of a partitioned table; a plain table is itself).
+ * unnest(a, b) with several arrays is a FROM-clause special form that cannot be schema-qualified;
+ * pg_catalog is searched first anyway (and search_path is empty). */
 static const char *const LEAVES_SQL =
 	"SELECT r.ord, c.relkind, ln.nspname, lc.relname "
-	"FROM pg_catalog.unnest($1::pg_catalog.text[], $2::pg_catalog.text[]) WITH ORDINALITY AS r(nsp, rel, ord) "
+	"FROM unnest($1::pg_catalog.text[], $2::pg_catalog.text[]) WITH ORDINALITY AS r(nsp, rel, ord) "
 	"LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = r.nsp "
 	"LEFT JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = r.rel "
 	"LEFT JOIN LATERAL (SELECT pt.relid FROM pg_catalog.pg_partition_tree(c.oid) pt "
-	"                   WHERE pt.isleaf AND c.relkind IN ('r', 'p')) leaf ON true "
+	"                   WHERE pt.isleaf AND c.relkind = 'p' "
+	"                   UNION ALL SELECT c.oid WHERE c.relkind = 'r') leaf ON true "
 	"LEFT JOIN pg_catalog.pg_class lc ON lc.oid = leaf.relid AND lc.relkind = 'r' "
 	"LEFT JOIN pg_catalog.pg_namespace ln ON ln.oid = lc.relnamespace "
 	"ORDER BY r.ord, ln.nspname, lc.relname";
@@ -698,11 +707,11 @@ static bool dest_types_match(hyd_worker *w, nsp_hydrate_table *t, const char *na
 {
 	static const char *const sql =
 		"SELECT pg_catalog.count(*) = pg_catalog.cardinality($3::pg_catalog.text[]) "
-		"   AND pg_catalog.coalesce(pg_catalog.bool_and(a.atttypid = s.typid), false) "
+		"   AND COALESCE(pg_catalog.bool_and(a.atttypid = s.typid), false) "
 		"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
 		"JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
 		"     AND a.attgenerated = '' "
-		"JOIN pg_catalog.unnest($3::pg_catalog.text[], $4::pg_catalog.oid[]) AS s(name, typid) "
+		"JOIN unnest($3::pg_catalog.text[], $4::pg_catalog.oid[]) AS s(name, typid) "
 		"     ON s.name = a.attname "
 		"WHERE n.nspname = $1 AND c.relname = $2";
 	const char *params[4] = {t->schema, t->table, names_arr, types_arr};
@@ -961,8 +970,8 @@ static int order_by_size(PGconn *coord, hyd_shared *sh, char *err, size_t errlen
 	free(schemas);
 	free(names);
 	static const char *const sql =
-		"SELECT r.ord, pg_catalog.coalesce(pg_catalog.pg_table_size(c.oid), 0) "
-		"FROM pg_catalog.unnest($1::pg_catalog.text[], $2::pg_catalog.text[]) WITH ORDINALITY AS r(nsp, rel, ord) "
+		"SELECT r.ord, COALESCE(pg_catalog.pg_table_size(c.oid), 0) "
+		"FROM unnest($1::pg_catalog.text[], $2::pg_catalog.text[]) WITH ORDINALITY AS r(nsp, rel, ord) "
 		"LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = r.nsp "
 		"LEFT JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = r.rel";
 	const char *params[2] = {a1.data, a2.data};

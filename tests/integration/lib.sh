@@ -47,12 +47,16 @@ nsp_require_shared_fixtures() {
 }
 
 # --- exit handlers -----------------------------------------------------------------------------
-_NSP_ON_EXIT=()
-nsp_on_exit() { _NSP_ON_EXIT+=("$1"); }
+# Kept in a file, not a variable: helpers are mostly called in command substitutions ($(...)),
+# i.e. subshells, whose variables are lost. Each handler is one line, run in reverse order.
+_NSP_STATE=$(mktemp -d "${TMPDIR:-/tmp}/nsp-test-state.XXXXXX")
+: >"$_NSP_STATE/on_exit"
+nsp_on_exit() { printf '%s\n' "${1//$'\n'/ }" >>"$_NSP_STATE/on_exit"; }
 _nsp_run_exit_handlers() {
-  local status=$? i
+  local status=$? handler
   set +e
-  for ((i = ${#_NSP_ON_EXIT[@]} - 1; i >= 0; i--)); do eval "${_NSP_ON_EXIT[i]}"; done
+  while IFS= read -r handler; do eval "$handler"; done < <(tac "$_NSP_STATE/on_exit")
+  rm -rf -- "$_NSP_STATE"
   exit "$status"
 }
 trap _nsp_run_exit_handlers EXIT
@@ -98,24 +102,18 @@ nsp_query() {
   nsp_psql "$1" -At -c "$2"
 }
 
-_NSP_DBS=()
 nsp_createdb() {
   local base=${1:-db} name
   base=$(printf '%s' "$base" | tr 'A-Z' 'a-z' | tr -c 'a-z0-9_' '_' | cut -c1-40)
-  name=$(printf '%s_%s_%04x%04x' "$base" "$$" "$RANDOM" "$RANDOM")
+  # Unique across parallel tests ($$) and across calls of one test (each runs in its own $(...)).
+  name=$(printf '%s_%s_%s_%s' "$base" "$$" "$BASHPID" "$(date +%N)")
   nsp_psql "$NSP_PG_URL" -c "CREATE DATABASE \"$name\" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'" >&2 ||
     nsp_fail "could not create database $name"
-  if [[ -z ${NSP_KEEP_DBS:-} ]]; then
-    if ((${#_NSP_DBS[@]} == 0)); then nsp_on_exit _nsp_dropdbs; fi
-    _NSP_DBS+=("$name")
-  fi
+  [[ -n ${NSP_KEEP_DBS:-} ]] || nsp_on_exit "_nsp_dropdb $name"
   nsp_url_for "$name"
 }
-_nsp_dropdbs() {
-  local db
-  for db in "${_NSP_DBS[@]}"; do
-    nsp_psql "$NSP_PG_URL" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true
-  done
+_nsp_dropdb() {
+  nsp_psql "$NSP_PG_URL" -c "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" >/dev/null 2>&1 || true
 }
 
 # --- oracles (DESIGN.md §6) ---------------------------------------------------------------------

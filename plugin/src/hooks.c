@@ -274,7 +274,7 @@ int nsp_hook_post_sync(nsp_plugin *h, const uint8_t *in, size_t in_len, uint8_t 
 			if (plan_from_source(h, req->source->postgres->url, req->options, req->job_id,
 					     &replanned, &err) == 0)
 				plan = replanned;
-		} else if (plan == NULL || plan->n_steps == 0) {
+		} else if (plan == NULL) {
 			nsp_error_set(&err, EC(INVALID_ARGUMENT),
 				      "PostSyncRequest.plan: missing; pass the plan from the PreSyncResponse, "
 				      "or set replan to plan again from the source");

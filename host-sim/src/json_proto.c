@@ -1294,10 +1294,15 @@ int nsp_json_to_proto(const char *text, size_t len, const char *filename,
 	enum json_tokener_error jerr = json_tokener_get_error(tok);
 	if (root == NULL || jerr != json_tokener_success) {
 		size_t off = json_tokener_get_parse_end(tok);
-		if (jerr == json_tokener_continue)
+		scan whole = {text, len, sc.pos};
+		if (jerr == json_tokener_continue) {
 			fail_at_offset(&c, len, "unexpected end of input: the JSON document is incomplete");
-		else
+		} else if (skip_value(&whole) == 0 && (skip_ws(&whole), whole.pos == off)) {
+			/* strict json-c fails on text after a complete object; say so plainly */
+			fail_at_offset(&c, off, "unexpected text after the JSON object");
+		} else {
 			fail_at_offset(&c, off, "JSON syntax error: %s", json_tokener_error_desc(jerr));
+		}
 		goto done;
 	}
 	size_t end = json_tokener_get_parse_end(tok);

@@ -18,7 +18,8 @@
 #
 # PostgreSQL refuses to run as root: when invoked as root, the server runs as the "postgres" system
 # user if it exists, otherwise as a system user "nsp-pg" created for the purpose; the directories
-# are handed to that user. Callers (also root) connect over the socket: trust auth lets them in.
+# are handed to that user (NSP_PG_SERVER_USER names another one, created if absent). Callers (also
+# root) connect over the socket: trust auth lets them in.
 #
 # DIR is normally the cluster's home. When the server user cannot reach DIR (e.g. under /root) or
 # DIR is too long for a Unix socket path (107 bytes), the cluster lives in a short directory under
@@ -59,17 +60,19 @@ pick_server_user() {
     AS_SERVER=()
     return
   fi
-  if getent passwd postgres >/dev/null; then
+  if [[ -n ${NSP_PG_SERVER_USER:-} ]]; then
+    SERVER_USER=$NSP_PG_SERVER_USER
+  elif getent passwd postgres >/dev/null; then
     SERVER_USER=postgres
   else
     SERVER_USER=nsp-pg
-    if ! getent passwd "$SERVER_USER" >/dev/null; then
-      log "creating system user $SERVER_USER to run the server (PostgreSQL refuses to run as root)"
-      # Another instance may create it at the same time: only its absence afterwards is an error.
-      useradd --system --user-group --no-create-home --home-dir /nonexistent \
-              --shell /usr/sbin/nologin "$SERVER_USER" 2>/dev/null || true
-      getent passwd "$SERVER_USER" >/dev/null || die "could not create system user $SERVER_USER"
-    fi
+  fi
+  if ! getent passwd "$SERVER_USER" >/dev/null; then
+    log "creating system user $SERVER_USER to run the server (PostgreSQL refuses to run as root)"
+    # Another instance may create it at the same time: only its absence afterwards is an error.
+    useradd --system --user-group --no-create-home --home-dir /nonexistent \
+            --shell /usr/sbin/nologin "$SERVER_USER" 2>/dev/null || true
+    getent passwd "$SERVER_USER" >/dev/null || die "could not create system user $SERVER_USER"
   fi
   command -v runuser >/dev/null 2>&1 || die "runuser not found (install util-linux)"
   AS_SERVER=(runuser -u "$SERVER_USER" --)

@@ -411,12 +411,30 @@ static const char *const LEAVES_SQL =
 	"LEFT JOIN pg_catalog.pg_namespace ln ON ln.oid = lc.relnamespace "
 	"ORDER BY r.ord, ln.nspname, lc.relname";
 
-static bool vec_contains(const table_vec *tv, const char *schema, const char *table)
+static int cmp_table_name(const void *a, const void *b)
 {
-	for (size_t i = 0; i < tv->n; i++)
-		if (strcmp(tv->v[i].schema, schema) == 0 && strcmp(tv->v[i].table, table) == 0)
-			return true;
-	return false;
+	const nsp_hydrate_table *x = a, *y = b;
+	int c = strcmp(x->schema, y->schema);
+	return c != 0 ? c : strcmp(x->table, y->table);
+}
+
+/* Sort by (schema, table) and drop duplicates (a plan lists a partitioned parent and its
+ * partitions both): O(n log n), for plans with many thousands of tables. */
+static void vec_sort_unique(table_vec *tv)
+{
+	if (tv->n < 2)
+		return;
+	qsort(tv->v, tv->n, sizeof *tv->v, cmp_table_name);
+	size_t k = 1;
+	for (size_t i = 1; i < tv->n; i++) {
+		if (cmp_table_name(&tv->v[k - 1], &tv->v[i]) == 0) {
+			free(tv->v[i].schema);
+			free(tv->v[i].table);
+			continue;
+		}
+		tv->v[k++] = tv->v[i];
+	}
+	tv->n = k;
 }
 
 int nsp_hydrate_tables_from_list(const char *source_url, const nsp_hydrate_ref *refs, size_t nrefs,
@@ -476,21 +494,19 @@ int nsp_hydrate_tables_from_list(const char *source_url, const nsp_hydrate_ref *
 			continue;
 		const nsp_hydrate_ref *ref = &refs[ord - 1];
 		if (PQgetisnull(res, r, 1)) {
-			if (!vec_contains(&tv, ref->schema ? ref->schema : "", ref->table ? ref->table : "")) {
-				nsp_hydrate_table *t = vec_push(&tv, ref->schema ? ref->schema : "", ref->table ? ref->table : "");
-				if (t != NULL)
-					table_fail_msg(t, "42P01", "not found on the source");
-			}
+			nsp_hydrate_table *t = vec_push(&tv, ref->schema ? ref->schema : "", ref->table ? ref->table : "");
+			if (t != NULL)
+				table_fail_msg(t, "42P01", "not found on the source");
 			continue;
 		}
 		if (PQgetisnull(res, r, 2))
 			continue; /* a view, matview, foreign table, or a partitioned table without partitions */
-		const char *s = PQgetvalue(res, r, 2), *t = PQgetvalue(res, r, 3);
-		if (!vec_contains(&tv, s, t))
-			vec_push(&tv, s, t);
+		vec_push(&tv, PQgetvalue(res, r, 2), PQgetvalue(res, r, 3));
 	}
 	PQclear(res);
 	PQfinish(conn);
+	if (!tv.failed)
+		vec_sort_unique(&tv);
 	if (tv.failed) {
 		nsp_hydrate_tables_free(tv.v, tv.n);
 		set_err(err, errlen, "out of memory listing tables");
@@ -1155,7 +1171,10 @@ int nsp_hydrate_run(const char *source_url, const char *dest_url, nsp_hydrate_ta
 			snprintf(msg, sizeof msg, "not copied: %s", why ? why : "no worker was available");
 		for (size_t p = sh.next; p < sh.norder; p++) {
 			nsp_hydrate_table *t = &tables[sh.order[p]];
-			table_fail_msg(t, cancelled ? "57014" : "08006", msg);
+			/* a connection error already carries its SQLSTATE in the text */
+			table_fail_msg(t, cancelled ? "57014" : "", msg);
+			if (!cancelled)
+				snprintf(t->sqlstate, sizeof t->sqlstate, "08006");
 			report_done(&sh, t);
 		}
 	}

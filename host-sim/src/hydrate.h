@@ -71,8 +71,8 @@ int nsp_hydrate_resolve_tables(const char *source_url, const Neosync__Plugin__V1
  * query: a plain table is itself, a partitioned table becomes its leaf partitions; duplicates are
  * removed (a plan lists parents and partitions both). A name that is not a table on the source is
  * kept with `error` set (the run reports it as failed without copying); views, matviews, foreign
- * tables are dropped silently (nothing to copy). Order: as given, partitions after their parent's
- * position. */
+ * tables are dropped silently (nothing to copy). Result sorted by schema, table (nsp_hydrate_run
+ * orders by size anyway). */
 int nsp_hydrate_tables_from_list(const char *source_url, const nsp_hydrate_ref *refs, size_t nrefs,
                                  nsp_hydrate_table **out, size_t *n, char *err, size_t errlen);
 

@@ -273,7 +273,11 @@ static int cmd_run(int argc, char **argv)
 
 	nsp_report report;
 	int status = nsp_job_run(config, &report);
-	if (report.job_id != NULL) {
+	/* With --json a document whenever the config loaded; the text report once anything ran. */
+	bool ran = report.hydration_ran;
+	for (size_t i = 0; i < report.nhooks; i++)
+		ran = ran || report.hooks[i].pre != NULL;
+	if (report.job_id != NULL && (json || ran)) {
 		if (json) {
 			char jerr[256];
 			if (nsp_report_print_json(&report, stdout, true, jerr, sizeof(jerr)) != 0) {

@@ -1,6 +1,7 @@
 #include "report.h"
 
 #include <json-c/json.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -247,7 +248,7 @@ void nsp_report_print_text(const nsp_report *r, FILE *out)
 			if (t->error[0] != '\0') {
 				failed++;
 				fprintf(out, "  %-*s  FAILED", (int)width, name);
-				if (t->sqlstate[0] != '\0')
+				if (t->sqlstate[0] != '\0' && strstr(t->error, t->sqlstate) == NULL)
 					fprintf(out, " [%s]", t->sqlstate);
 				fprintf(out, ": %s\n", t->error);
 				continue;
@@ -288,8 +289,15 @@ void nsp_report_print_text(const nsp_report *r, FILE *out)
 		status == 0   ? "complete"
 		: status == 2 ? "finished with failed or skipped work (exit status 2)"
 			      : "stopped on a fatal error (exit status 1)");
-	if (r->fatal[0] != '\0')
-		fprintf(out, "Fatal: %s\n", r->fatal);
+	/* The fatal error itself is reported once, on stderr, by the caller. */
+}
+
+/* Seconds as a JSON number with millisecond precision (json-c would print every digit). */
+static json_object *seconds_json(double s)
+{
+	char text[64];
+	snprintf(text, sizeof(text), "%.3f", s);
+	return json_object_new_double_s(s, text);
 }
 
 /* The proto3 JSON of msg as a json-c object (NULL when msg is NULL). */
@@ -345,7 +353,7 @@ int nsp_report_print_json(const nsp_report *r, FILE *out, bool pretty, char *err
 	json_object_object_add(hyd, "ran", json_object_new_boolean(r->hydration_ran));
 	json_object_object_add(hyd, "tablesFrom",
 			       json_object_new_string(r->tables_from_plan ? "plan" : "config"));
-	json_object_object_add(hyd, "seconds", json_object_new_double(r->hydration_seconds));
+	json_object_object_add(hyd, "seconds", seconds_json(r->hydration_seconds));
 	json_object_object_add(hyd, "tables", tables);
 
 	for (size_t i = 0; i < r->nhooks; i++) {
@@ -370,7 +378,7 @@ int nsp_report_print_json(const nsp_report *r, FILE *out, bool pretty, char *err
 		json_object_object_add(o, "table", json_object_new_string(t->table));
 		json_object_object_add(o, "rows", json_object_new_int64(t->rows));
 		json_object_object_add(o, "bytes", json_object_new_int64((int64_t)t->bytes));
-		json_object_object_add(o, "seconds", json_object_new_double(t->seconds));
+		json_object_object_add(o, "seconds", seconds_json(t->seconds));
 		if (t->error[0] != '\0')
 			json_object_object_add(o, "error", json_object_new_string(t->error));
 		if (t->sqlstate[0] != '\0')

@@ -135,7 +135,10 @@ int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__Plan *p
 				      s->identity);
 			break;
 		}
-		if (!run_step(dst, s, r)) {
+		if (s->skip_reason[0] != '\0') {
+			r->status = ST(SKIPPED);
+			set_message(r, s->skip_reason);
+		} else if (!run_step(dst, s, r)) {
 			failed = s;
 			nsp_error_set(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_FAILED,
 				      "pre-sync step %u (%s) failed: %s%s%s; the transaction was rolled "

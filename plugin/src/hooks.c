@@ -13,6 +13,7 @@
 #include "neosync/plugin/v1/plugin.pb-c.h"
 #include "pb.h"
 #include "plan.h"
+#include "selection.h"
 
 #define EC(x) NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_##x
 
@@ -156,9 +157,14 @@ static unsigned opt_connect_timeout(const Neosync__Plugin__V1__SchemaPluginOptio
 }
 
 /* Introspect the source and plan. */
+typedef struct table_selection {
+	Neosync__Plugin__V1__TableRef **include, **exclude;
+	size_t n_include, n_exclude;
+} table_selection;
+
 static int plan_from_source(nsp_plugin *h, const char *source_url,
 			    const Neosync__Plugin__V1__SchemaPluginOptions *opts, const char *job_id,
-			    Neosync__Plugin__V1__Plan **plan, nsp_error *err)
+			    const table_selection *sel, Neosync__Plugin__V1__Plan **plan, nsp_error *err)
 {
 	PGconn *src = NULL;
 	if (nsp_conn_open(source_url, "source", opt_connect_timeout(opts), &src, err) != 0)
@@ -174,6 +180,12 @@ static int plan_from_source(nsp_plugin *h, const char *source_url,
 	if (rc == 0) {
 		nsp_log(h, NSP_LOG_INFO, "read %zu objects from the source catalog in %u queries",
 			model.nobjects, queries);
+		rc = nsp_selection_apply(&model, sel->include, sel->n_include, sel->exclude,
+					 sel->n_exclude, err);
+	}
+	if (rc == 0) {
+		if (sel->n_include > 0 || sel->n_exclude > 0)
+			nsp_log(h, NSP_LOG_INFO, "%zu objects concern the selected tables", model.nobjects);
 		rc = nsp_plan_build(&model, opts, job_id, plan, err);
 	}
 	nsp_model_free(&model);
@@ -218,8 +230,10 @@ int nsp_hook_pre_sync(nsp_plugin *h, const uint8_t *in, size_t in_len, uint8_t *
 			      in_len);
 	} else if (validate_common(req->source, req->destination, req->options, true, &err) == 0) {
 		remember_ids(h, req->job_id, req->run_id);
-		if (plan_from_source(h, req->source->postgres->url, req->options, req->job_id, &resp->plan,
-				     &err) == 0 &&
+		table_selection sel = {req->tables, req->exclude_tables, req->n_tables,
+				       req->n_exclude_tables};
+		if (plan_from_source(h, req->source->postgres->url, req->options, req->job_id, &sel,
+				     &resp->plan, &err) == 0 &&
 		    !req->dry_run) {
 			PGconn *dst = NULL;
 			if (nsp_conn_open(req->destination->postgres->url, "destination",
@@ -271,7 +285,9 @@ int nsp_hook_post_sync(nsp_plugin *h, const uint8_t *in, size_t in_len, uint8_t 
 		remember_ids(h, req->job_id, req->run_id);
 		const Neosync__Plugin__V1__Plan *plan = req->plan;
 		if (req->replan) {
-			if (plan_from_source(h, req->source->postgres->url, req->options, req->job_id,
+			table_selection sel = {req->tables, req->exclude_tables, req->n_tables,
+					       req->n_exclude_tables};
+			if (plan_from_source(h, req->source->postgres->url, req->options, req->job_id, &sel,
 					     &replanned, &err) == 0)
 				plan = replanned;
 		} else if (plan == NULL) {

@@ -67,7 +67,7 @@ int nsp_model_init(nsp_model *m)
 	return 0;
 }
 
-static void object_free(nsp_object *o)
+void nsp_model_free_object(nsp_object *o)
 {
 	free(o->schema);
 	free(o->name);
@@ -83,12 +83,9 @@ static void object_free(nsp_object *o)
 void nsp_model_free(nsp_model *m)
 {
 	for (size_t i = 0; i < m->nobjects; i++)
-		object_free(m->objects[i]);
+		nsp_model_free_object(m->objects[i]);
 	free(m->objects);
-	if (m->aliases) {
-		free(m->aliases->slots);
-		free(m->aliases);
-	}
+	nsp_model_free_aliases(m->aliases);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -100,6 +97,14 @@ static int dup_into(char **dst, const char *src)
 		return 0;
 	*dst = strdup(src);
 	return *dst ? 0 : -1;
+}
+
+void nsp_model_free_aliases(struct nsp_alias_map *aliases)
+{
+	if (aliases) {
+		free(aliases->slots);
+		free(aliases);
+	}
 }
 
 nsp_object *nsp_model_add(nsp_model *m, Neosync__Plugin__V1__ObjectKind kind,
@@ -123,13 +128,13 @@ nsp_object *nsp_model_add(nsp_model *m, Neosync__Plugin__V1__ObjectKind kind,
 	o->ref = ref;
 	if (dup_into(&o->schema, schema) || dup_into(&o->name, name) ||
 	    dup_into(&o->identity, identity) || dup_into(&o->sql, sql)) {
-		object_free(o);
+		nsp_model_free_object(o);
 		return NULL;
 	}
 	m->objects[m->nobjects++] = o;
 	if (ref.classid != 0 && nsp_model_alias(m, ref, o->index) != 0) {
 		m->nobjects--;
-		object_free(o);
+		nsp_model_free_object(o);
 		return NULL;
 	}
 	return o;

@@ -72,6 +72,9 @@ typedef struct nsp_model {
 
 int nsp_model_init(nsp_model *m);
 void nsp_model_free(nsp_model *m);
+/* For code that removes objects from the model (selection.c). */
+void nsp_model_free_object(nsp_object *o);
+void nsp_model_free_aliases(struct nsp_alias_map *aliases);
 
 /* Add an object; strings are copied (schema/name may be NULL). Registers ref as an alias of it
  * unless ref is {0,0}. Returns NULL when out of memory. */

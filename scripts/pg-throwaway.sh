@@ -84,7 +84,7 @@ as_server() { (cd / && "${AS_SERVER[@]}" "$@"); }
 
 # Percent-encode a value for a libpq URI query parameter.
 urlencode() {
-  local LC_ALL=C s=$1 out= c i
+  local LC_ALL=C s=$1 out='' c i
   for ((i = 0; i < ${#s}; i++)); do
     c=${s:i:1}
     case $c in
@@ -178,27 +178,29 @@ log_min_messages = warning
 include_if_exists = 'nsp-port.conf'
 EOF
 
-  local port= attempt
-  for attempt in $(seq 1 30); do
+  local port='' started=0 _
+  for _ in $(seq 1 30); do
     port=$((20000 + (RANDOM * 32768 + RANDOM) % 40001))
     [[ $port -eq 55432 ]] && continue   # a developer's own server often lives there
     echo "port = $port" | as_server tee "$rundir/data/nsp-port.conf" >/dev/null
+    [[ -f $rundir/server.log ]] && : >"$rundir/server.log"   # only this attempt's messages
     if as_server "$BINDIR/pg_ctl" -D "$rundir/data" -l "$rundir/server.log" -w -t 60 start >/dev/null 2>&1; then
+      started=1
       break
     fi
     if grep -q -e 'could not bind' -e 'could not create any TCP/IP sockets' -e 'already in use' \
             -e 'could not create lock file' "$rundir/server.log" 2>/dev/null; then
       log "port $port is taken, trying another"
       as_server "$BINDIR/pg_ctl" -D "$rundir/data" -m immediate -w stop >/dev/null 2>&1 || true
-      port=
       continue
     fi
     tail -n 30 "$rundir/server.log" >&2 2>/dev/null || true
     die "the server did not start (log: $rundir/server.log)"
   done
-  [[ -n $port ]] || die "no free port found after 30 attempts"
+  ((started)) || die "no free port found after 30 attempts"
 
-  local url="postgresql:///postgres?host=$(urlencode "$rundir")&port=$port&user=$PG_SUPERUSER"
+  local url
+  url="postgresql:///postgres?host=$(urlencode "$rundir")&port=$port&user=$PG_SUPERUSER"
   printf '%s\n' "$url" >"$dir/url"
   cat >"$dir/env" <<EOF
 NSP_PG_URL='$url'
@@ -257,7 +259,7 @@ cmd_run() {
   done
   [[ $# -ge 1 ]] || die "usage: $PROG run [--tcp] -- CMD [ARGS...]"
 
-  local dir child= status
+  local dir child='' status
   dir=$(mktemp -d /tmp/nsp-pg.XXXXXX)
   cleanup() {
     trap - EXIT INT TERM HUP

@@ -104,7 +104,7 @@ nsp_query() {
 
 nsp_createdb() {
   local base=${1:-db} name
-  base=$(printf '%s' "$base" | tr 'A-Z' 'a-z' | tr -c 'a-z0-9_' '_' | cut -c1-40)
+  base=$(printf '%s' "$base" | tr '[:upper:]' '[:lower:]' | LC_ALL=C tr -c 'a-z0-9_' '_' | cut -c1-40)
   # Unique across parallel tests ($$) and across calls of one test (each runs in its own $(...)).
   name=$(printf '%s_%s_%s_%s' "$base" "$$" "$BASHPID" "$(date +%N)")
   nsp_psql "$NSP_PG_URL" -c "CREATE DATABASE \"$name\" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'" >&2 ||

@@ -1,0 +1,82 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "strbuf.h"
+
+#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
+#define POST NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC
+#define LOCK(x) NEOSYNC__PLUGIN__V1__LOCK_MODE__LOCK_MODE_##x
+
+enum { R_OID, R_SCHEMA, R_TABLE, R_NAME, R_DEF, R_ENABLED, R_RELID, R_SIZE };
+
+/* Rules, as pg_dump writes them: pg_get_ruledef() then the enabled state when it is not the
+ * default. A view's "_RETURN" rule is the view itself (catalog_views.c aliases it). */
+int nsp_catalog_load_rules(nsp_catalog_ctx *ctx)
+{
+	PGresult *res = nsp_catalog_query(
+		ctx, "rules",
+		"SELECT r.oid, n.nspname, c.relname, r.rulename, pg_catalog.pg_get_ruledef(r.oid, false), "
+		"  r.ev_enabled, r.ev_class, pg_catalog.pg_relation_size(c.oid) "
+		"FROM pg_catalog.pg_rewrite r "
+		"JOIN pg_catalog.pg_class c ON c.oid = r.ev_class "
+		"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+		"WHERE r.rulename <> '_RETURN' AND " NSP_SQL_USER_SCHEMA("n") " AND "
+		NSP_SQL_NOT_EXT_MEMBER("pg_class", "c.oid") " AND "
+		NSP_SQL_NOT_EXT_MEMBER("pg_rewrite", "r.oid") " "
+		"ORDER BY n.nspname, c.relname, r.rulename");
+	if (res == NULL)
+		return -1;
+	nsp_strbuf sql, table, identity;
+	nsp_strbuf_init(&sql);
+	nsp_strbuf_init(&table);
+	nsp_strbuf_init(&identity);
+	int rc = 0;
+	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
+		const char *schema = nsp_cell(res, i, R_SCHEMA);
+		const char *relname = nsp_cell(res, i, R_TABLE);
+		const char *name = nsp_cell(res, i, R_NAME);
+		const char *def = nsp_cell(res, i, R_DEF);
+		const char *enabled = nsp_cell(res, i, R_ENABLED);
+		nsp_strbuf_reset(&table);
+		nsp_strbuf_append_qualified(&table, schema, relname);
+		nsp_strbuf_reset(&sql);
+		nsp_strbuf_append(&sql, def);
+		size_t len = strlen(def);
+		if (len == 0 || def[len - 1] != ';')
+			nsp_strbuf_append(&sql, ";");
+		const char *state = NULL;
+		switch (enabled[0]) {
+		case 'D': state = "DISABLE"; break;
+		case 'A': state = "ENABLE ALWAYS"; break;
+		case 'R': state = "ENABLE REPLICA"; break;
+		default: break;
+		}
+		if (state != NULL) {
+			nsp_strbuf_appendf(&sql, "\nALTER TABLE %s %s RULE ", table.data, state);
+			nsp_strbuf_append_ident(&sql, name);
+			nsp_strbuf_append(&sql, ";");
+		}
+		nsp_strbuf_reset(&identity);
+		nsp_strbuf_appendf(&identity, "%s.%s.%s", schema, relname, name);
+		nsp_catref ref = {NSP_CLASS_PG_REWRITE, nsp_cell_oid(res, i, R_OID)};
+		nsp_object *o = NULL;
+		if (!nsp_strbuf_failed(&sql) && !nsp_strbuf_failed(&table) && !nsp_strbuf_failed(&identity))
+			o = nsp_model_add(ctx->model, K(RULE), POST, ref, schema, name, identity.data, sql.data);
+		if (o == NULL || nsp_object_set_table(o, nsp_cell_oid(res, i, R_RELID), table.data,
+						      LOCK(ACCESS_EXCLUSIVE)) != 0) {
+			rc = -1;
+			break;
+		}
+		o->cost = strtoull(nsp_cell(res, i, R_SIZE), NULL, 10);
+	}
+	PQclear(res);
+	nsp_strbuf_free(&sql);
+	nsp_strbuf_free(&table);
+	nsp_strbuf_free(&identity);
+	if (rc != 0)
+		return nsp_error_set(ctx->err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_INTERNAL,
+				     "out of memory reading rules");
+	return 0;
+}

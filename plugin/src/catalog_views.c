@@ -1,0 +1,306 @@
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "strbuf.h"
+
+#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
+#define POST NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC
+#define LOCK(x) NEOSYNC__PLUGIN__V1__LOCK_MODE__LOCK_MODE_##x
+#define OOM(ctx, what) \
+	nsp_error_set((ctx)->err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_INTERNAL, "out of memory reading " what)
+
+/* A reloptions array as pg_dump writes it in WITH (...): name=value, the value quoted unless it
+ * is an identifier that needs no quoting; check_option is not a reloption in pg_dump's output
+ * (it becomes WITH ... CHECK OPTION), and neither is the pg_attver attribute option that some
+ * server builds keep on every column (their pg_dump leaves it out too). `arr` is the array, `prefix` an SQL text expression. */
+#define NSP_SQL_RELOPTIONS(arr, prefix)                                                          \
+	"ARRAY(SELECT " prefix " || pg_catalog.quote_ident(kv.k) || '=' || "                      \
+	"  CASE WHEN pg_catalog.quote_ident(kv.v) = kv.v THEN kv.v ELSE pg_catalog.quote_literal(kv.v) END " \
+	"  FROM pg_catalog.unnest(" arr ") WITH ORDINALITY o(x, pos) "                            \
+	"  CROSS JOIN LATERAL (SELECT pg_catalog.split_part(o.x, '=', 1) AS k, "                 \
+	"    CASE WHEN pg_catalog.strpos(o.x, '=') > 0 "                                          \
+	"      THEN pg_catalog.substr(o.x, pg_catalog.strpos(o.x, '=') + 1) ELSE '' END AS v) kv " \
+	"  WHERE o.x !~ '^check_option=' AND o.x !~ '^pg_attver=' ORDER BY o.pos)"
+
+enum {
+	V_OID, V_SCHEMA, V_NAME, V_KIND, V_TYPE, V_ARRAY_TYPE, V_RULE, V_DEF, V_OPTIONS, V_CHECK,
+	V_AM, V_POPULATED, V_SIZE, V_COLUMN_SQL, V_ATTRDEFS, V_INDEXES
+};
+
+/* Parse a "{1,2,3}" oid array; calls fn for each element. */
+static int each_oid(const char *arr, int (*fn)(void *arg, uint32_t oid), void *arg)
+{
+	if (arr == NULL)
+		return 0;
+	for (const char *p = arr; *p; p++) {
+		if (*p < '0' || *p > '9')
+			continue;
+		char *end;
+		unsigned long v = strtoul(p, &end, 10);
+		if (fn(arg, (uint32_t)v) != 0)
+			return -1;
+		p = end - 1;
+	}
+	return 0;
+}
+
+typedef struct oid_ctx {
+	nsp_model *model;
+	nsp_object *o;
+	uint32_t classid;
+} oid_ctx;
+
+static int alias_oid(void *arg, uint32_t oid)
+{
+	oid_ctx *c = arg;
+	return nsp_model_alias(c->model, (nsp_catref){c->classid, oid}, c->o->index);
+}
+
+static int needs_oid(void *arg, uint32_t oid)
+{
+	oid_ctx *c = arg;
+	return nsp_object_needs_ref(c->o, (nsp_catref){c->classid, oid});
+}
+
+/* A populated matview and its REFRESH step, for ordering refreshes among themselves. */
+typedef struct refresh_entry {
+	uint32_t matview;
+	size_t index;
+} refresh_entry;
+
+static int refresh_cmp(const void *a, const void *b)
+{
+	uint32_t x = ((const refresh_entry *)a)->matview, y = ((const refresh_entry *)b)->matview;
+	return x < y ? -1 : x > y;
+}
+
+static const refresh_entry *refresh_find(const refresh_entry *e, size_t n, uint32_t matview)
+{
+	refresh_entry key = {matview, 0};
+	return bsearch(&key, e, n, sizeof(*e), refresh_cmp);
+}
+
+/* Strip pg_get_viewdef()'s trailing ';' (and whitespace): the WITH clauses follow it. */
+static void append_viewdef(nsp_strbuf *sb, const char *def)
+{
+	size_t len = strlen(def);
+	while (len > 0 && (def[len - 1] == ';' || def[len - 1] == ' ' || def[len - 1] == '\n'))
+		len--;
+	nsp_strbuf_append_len(sb, def, len);
+}
+
+static int load_refresh_order(nsp_catalog_ctx *ctx, refresh_entry *refresh, size_t nrefresh);
+
+/* Views and materialized views, as pg_dump writes them:
+ *   CREATE VIEW s.v [WITH (options)] AS <pg_get_viewdef> [WITH LOCAL|CASCADED CHECK OPTION];
+ *   CREATE MATERIALIZED VIEW s.m [USING am] [WITH (options)] AS <def> WITH NO DATA;
+ * followed by the column settings pg_dump writes with them (view column defaults; a matview's
+ * per-column statistics targets, storage, compression and attribute options).
+ * A view's "_RETURN" rule and its row type (and array type) stand for the view in pg_depend.
+ * A populated matview also gets a REFRESH step after the matview's indexes (it is the data of
+ * the matview, loaded like a table's rows) and after the refreshes of the matviews it reads. */
+int nsp_catalog_load_views(nsp_catalog_ctx *ctx)
+{
+	nsp_strbuf q;
+	nsp_strbuf_init(&q);
+	nsp_strbuf_append(
+		&q,
+		"SELECT c.oid, n.nspname, c.relname, c.relkind, c.reltype, COALESCE(t.typarray, 0), "
+		"  (SELECT r.oid FROM pg_catalog.pg_rewrite r WHERE r.ev_class = c.oid "
+		"     AND r.rulename = '_RETURN'), "
+		"  pg_catalog.pg_get_viewdef(c.oid, false), "
+		"  pg_catalog.array_to_string(" NSP_SQL_RELOPTIONS("c.reloptions", "''") " || "
+		NSP_SQL_RELOPTIONS("tc.reloptions", "'toast.'") ", ', '), "
+		"  CASE WHEN 'check_option=local' = ANY (c.reloptions) THEN 'LOCAL' "
+		"       WHEN 'check_option=cascaded' = ANY (c.reloptions) THEN 'CASCADED' END, "
+		"  am.amname, c.relispopulated, pg_catalog.pg_relation_size(c.oid), "
+		"  (SELECT pg_catalog.string_agg(s.stmt, E'\\n' ORDER BY a.attnum, s.ord) "
+		"   FROM pg_catalog.pg_attribute a "
+		"   JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid "
+		"   CROSS JOIN LATERAL (VALUES "
+		"     (1, CASE WHEN a.attstattarget >= 0 THEN pg_catalog.format("
+		"       'ALTER MATERIALIZED VIEW %I.%I ALTER COLUMN %I SET STATISTICS %s;', "
+		"       n.nspname, c.relname, a.attname, a.attstattarget) END), "
+		"     (2, CASE WHEN a.attstorage <> ty.typstorage THEN pg_catalog.format("
+		"       'ALTER MATERIALIZED VIEW %I.%I ALTER COLUMN %I SET STORAGE %s;', "
+		"       n.nspname, c.relname, a.attname, CASE a.attstorage WHEN 'p' THEN 'PLAIN' "
+		"       WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END) END), ");
+	if (ctx->server_version >= 140000)
+		nsp_strbuf_append(
+			&q,
+			"     (3, CASE WHEN a.attcompression IN ('p', 'l') THEN pg_catalog.format("
+			"       'ALTER MATERIALIZED VIEW %I.%I ALTER COLUMN %I SET COMPRESSION %s;', "
+			"       n.nspname, c.relname, a.attname, "
+			"       CASE a.attcompression WHEN 'p' THEN 'pglz' ELSE 'lz4' END) END), ");
+	nsp_strbuf_append(
+		&q,
+		"     (4, CASE WHEN pg_catalog.cardinality(" NSP_SQL_RELOPTIONS("a.attoptions", "''") ") > 0 "
+		"       THEN pg_catalog.format("
+		"       'ALTER MATERIALIZED VIEW %I.%I ALTER COLUMN %I SET (%s);', "
+		"       n.nspname, c.relname, a.attname, pg_catalog.array_to_string("
+		NSP_SQL_RELOPTIONS("a.attoptions", "''") ", ', ')) END), "
+		"     (5, (SELECT pg_catalog.format('ALTER VIEW %I.%I ALTER COLUMN %I SET DEFAULT %s;', "
+		"       n.nspname, c.relname, a.attname, pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)) "
+		"       FROM pg_catalog.pg_attrdef ad WHERE ad.adrelid = c.oid AND ad.adnum = a.attnum))"
+		"   ) s(ord, stmt) "
+		"   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND s.stmt IS NOT NULL "
+		"     AND (c.relkind = 'm' OR s.ord = 5)), "
+		"  ARRAY(SELECT ad.oid FROM pg_catalog.pg_attrdef ad WHERE ad.adrelid = c.oid), "
+		"  ARRAY(SELECT i.indexrelid FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid) "
+		"FROM pg_catalog.pg_class c "
+		"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+		"LEFT JOIN pg_catalog.pg_type t ON t.oid = c.reltype "
+		"LEFT JOIN pg_catalog.pg_class tc ON tc.oid = c.reltoastrelid "
+		"LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam "
+		"WHERE c.relkind IN ('v', 'm') AND " NSP_SQL_USER_SCHEMA("n") " AND "
+		NSP_SQL_NOT_EXT_MEMBER("pg_class", "c.oid") " "
+		"ORDER BY n.nspname, c.relname");
+	if (nsp_strbuf_failed(&q)) {
+		nsp_strbuf_free(&q);
+		return OOM(ctx, "views");
+	}
+	PGresult *res = nsp_catalog_query(ctx, "views", q.data);
+	nsp_strbuf_free(&q);
+	if (res == NULL)
+		return -1;
+
+	int rows = PQntuples(res);
+	refresh_entry *refresh = calloc(rows > 0 ? (size_t)rows : 1, sizeof(*refresh));
+	size_t nrefresh = 0;
+	nsp_strbuf sql, name;
+	nsp_strbuf_init(&sql);
+	nsp_strbuf_init(&name);
+	int rc = refresh == NULL ? -1 : 0;
+	for (int i = 0; i < rows && rc == 0; i++) {
+		uint32_t oid = nsp_cell_oid(res, i, V_OID);
+		const char *schema = nsp_cell(res, i, V_SCHEMA);
+		const char *relname = nsp_cell(res, i, V_NAME);
+		bool matview = nsp_cell(res, i, V_KIND)[0] == 'm';
+		const char *def = nsp_cell(res, i, V_DEF);
+		const char *options = nsp_cell(res, i, V_OPTIONS);
+		const char *check = nsp_cell(res, i, V_CHECK);
+		const char *am = nsp_cell(res, i, V_AM);
+		const char *column_sql = nsp_cell(res, i, V_COLUMN_SQL);
+		uint64_t size = strtoull(nsp_cell(res, i, V_SIZE), NULL, 10);
+
+		nsp_strbuf_reset(&name);
+		nsp_strbuf_append_qualified(&name, schema, relname);
+		nsp_strbuf_reset(&sql);
+		nsp_strbuf_appendf(&sql, "CREATE %s %s", matview ? "MATERIALIZED VIEW" : "VIEW", name.data);
+		if (matview && am != NULL && strcmp(am, "heap") != 0) {
+			nsp_strbuf_append(&sql, " USING ");
+			nsp_strbuf_append_ident(&sql, am);
+		}
+		if (options != NULL && options[0] != '\0')
+			nsp_strbuf_appendf(&sql, "%sWITH (%s)", matview ? "\n" : " ", options);
+		nsp_strbuf_append(&sql, " AS\n");
+		append_viewdef(&sql, def ? def : "");
+		if (matview)
+			nsp_strbuf_append(&sql, "\n  WITH NO DATA");
+		else if (check != NULL)
+			nsp_strbuf_appendf(&sql, "\n  WITH %s CHECK OPTION", check);
+		nsp_strbuf_append(&sql, ";");
+		if (column_sql != NULL && column_sql[0] != '\0') {
+			nsp_strbuf_append_char(&sql, '\n');
+			nsp_strbuf_append(&sql, column_sql);
+		}
+		if (nsp_strbuf_failed(&sql) || nsp_strbuf_failed(&name)) {
+			rc = -1;
+			break;
+		}
+		char identity[2 * 64 + 2];
+		snprintf(identity, sizeof(identity), "%s.%s", schema, relname);
+		nsp_object *o = nsp_model_add(ctx->model, matview ? K(MATERIALIZED_VIEW) : K(VIEW), POST,
+					      (nsp_catref){NSP_CLASS_PG_CLASS, oid}, schema, relname,
+					      identity, sql.data);
+		if (o == NULL) {
+			rc = -1;
+			break;
+		}
+		o->cost = size;
+		uint32_t rule = nsp_cell_oid(res, i, V_RULE);
+		uint32_t type = nsp_cell_oid(res, i, V_TYPE);
+		uint32_t array_type = nsp_cell_oid(res, i, V_ARRAY_TYPE);
+		oid_ctx attrdefs = {ctx->model, o, NSP_CLASS_PG_ATTRDEF};
+		if ((rule != 0 && nsp_model_alias(ctx->model, (nsp_catref){NSP_CLASS_PG_REWRITE, rule}, o->index) != 0) ||
+		    (type != 0 && nsp_model_alias(ctx->model, (nsp_catref){NSP_CLASS_PG_TYPE, type}, o->index) != 0) ||
+		    (array_type != 0 &&
+		     nsp_model_alias(ctx->model, (nsp_catref){NSP_CLASS_PG_TYPE, array_type}, o->index) != 0) ||
+		    each_oid(nsp_cell(res, i, V_ATTRDEFS), alias_oid, &attrdefs) != 0) {
+			rc = -1;
+			break;
+		}
+		if (!matview || !nsp_cell_bool(res, i, V_POPULATED))
+			continue;
+
+		nsp_strbuf_reset(&sql);
+		nsp_strbuf_appendf(&sql, "REFRESH MATERIALIZED VIEW %s;", name.data);
+		char refresh_identity[sizeof(identity) + 16];
+		snprintf(refresh_identity, sizeof(refresh_identity), "%s (refresh)", identity);
+		size_t matview_index = o->index;
+		o = nsp_strbuf_failed(&sql) ? NULL
+			: nsp_model_add(ctx->model, K(MATVIEW_REFRESH), POST, (nsp_catref){0, 0}, schema,
+					relname, refresh_identity, sql.data);
+		oid_ctx indexes = {ctx->model, o, NSP_CLASS_PG_CLASS};
+		if (o == NULL || nsp_object_needs(o, matview_index) != 0 ||
+		    nsp_object_set_table(o, oid, name.data, LOCK(ACCESS_EXCLUSIVE)) != 0 ||
+		    each_oid(nsp_cell(res, i, V_INDEXES), needs_oid, &indexes) != 0) {
+			rc = -1;
+			break;
+		}
+		o->cost = size;
+		refresh[nrefresh++] = (refresh_entry){oid, o->index};
+	}
+	PQclear(res);
+	nsp_strbuf_free(&sql);
+	nsp_strbuf_free(&name);
+	if (rc != 0) {
+		free(refresh);
+		return OOM(ctx, "views");
+	}
+	rc = load_refresh_order(ctx, refresh, nrefresh);
+	free(refresh);
+	return rc;
+}
+
+/* The matviews each matview reads, directly or through views (pg_depend records a view's or
+ * matview's references on its "_RETURN" rule): a refresh follows the refreshes of those. */
+static int load_refresh_order(nsp_catalog_ctx *ctx, refresh_entry *refresh, size_t nrefresh)
+{
+	if (nrefresh > 1)
+		qsort(refresh, nrefresh, sizeof(*refresh), refresh_cmp);
+	PGresult *res = nsp_catalog_query(
+		ctx, "materialized view refresh order",
+		"WITH RECURSIVE reads(matview, rel) AS ("
+		"  SELECT r.ev_class, d.refobjid FROM pg_catalog.pg_rewrite r "
+		"  JOIN pg_catalog.pg_class m ON m.oid = r.ev_class AND m.relkind = 'm' "
+		"  JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass "
+		"    AND d.objid = r.oid AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+		"    AND d.refobjid <> r.ev_class AND d.deptype = 'n' "
+		"  UNION "
+		"  SELECT reads.matview, d.refobjid FROM reads "
+		"  JOIN pg_catalog.pg_class v ON v.oid = reads.rel AND v.relkind = 'v' "
+		"  JOIN pg_catalog.pg_rewrite r ON r.ev_class = v.oid "
+		"  JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass "
+		"    AND d.objid = r.oid AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+		"    AND d.refobjid <> v.oid AND d.deptype = 'n') "
+		"SELECT DISTINCT reads.matview, reads.rel FROM reads "
+		"JOIN pg_catalog.pg_class m ON m.oid = reads.rel AND m.relkind = 'm' "
+		"WHERE reads.rel <> reads.matview");
+	if (res == NULL)
+		return -1;
+	int rc = 0;
+	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
+		const refresh_entry *a = refresh_find(refresh, nrefresh, nsp_cell_oid(res, i, 0));
+		const refresh_entry *b = refresh_find(refresh, nrefresh, nsp_cell_oid(res, i, 1));
+		if (a != NULL && b != NULL && a != b)
+			rc = nsp_object_needs(ctx->model->objects[a->index], b->index);
+	}
+	PQclear(res);
+	if (rc != 0)
+		return OOM(ctx, "materialized views");
+	return 0;
+}

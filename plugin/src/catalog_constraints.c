@@ -1,0 +1,201 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "strbuf.h"
+
+#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
+#define L(x) NEOSYNC__PLUGIN__V1__LOCK_MODE__LOCK_MODE_##x
+#define PRE NEOSYNC__PLUGIN__V1__PHASE__PHASE_PRE_SYNC
+#define POST NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC
+
+/* A made-up catalog address for "index X attached to its parent index" (pg_inherits has no
+ * oids and pg_depend never names it): catalog_indexes.c registers each ATTACH step under
+ * {NSP_CLASS_PG_INHERITS, child index oid}, so that a foreign key referencing a partitioned
+ * table can wait until its unique index is valid, i.e. attached in every partition. */
+#define NSP_CLASS_PG_INHERITS 2611
+
+/* Table constraints: checks, primary keys, unique, exclusion and foreign keys. Emulates what
+ * pg_dump emits for them:
+ * - validated checks stay with the table (pre-sync) as ALTER TABLE ... ADD CONSTRAINT without
+ *   ONLY, so that a check of an inheritance or partitioned parent reaches its children as it
+ *   did in the source (NO INHERIT comes with the definition and stops that); checks a child
+ *   only inherited (conislocal false) are made by the parent's statement; NOT VALID ones are
+ *   post-sync;
+ * - PK/UNIQUE/EXCLUDE are post-sync, ALTER TABLE ONLY (on a partitioned table that builds the
+ *   parent's index only; each partition's constraint is its own step, attached by
+ *   catalog_indexes.c); the constraint's index stands for the constraint in pg_depend;
+ * - foreign keys are post-sync, added NOT VALID and validated in a second step so that
+ *   validations can run in parallel; PostgreSQL < 18 refuses NOT VALID foreign keys on
+ *   partitioned tables, so those are added validated in one step. Foreign keys a partition
+ *   got from its parent's (conparentid <> 0) are made by the parent's statement. */
+static const char *const constraints_sql =
+	"SELECT c.oid, c.conname, c.contype, n.nspname, t.relname, t.oid, t.relkind, "
+	"  pg_catalog.pg_get_constraintdef(c.oid), c.convalidated, c.conindid, c.confrelid, "
+	"  pg_catalog.pg_relation_size(t.oid), "
+	/* 12: same-named local checks of direct children, merged with this one: they must exist
+	 * before this check recurses into the children, or adding them would fail. */
+	"  CASE WHEN c.contype = 'c' AND NOT c.connoinherit THEN pg_catalog.array_to_string(ARRAY("
+	"    SELECT cc.oid FROM pg_catalog.pg_inherits i "
+	"    JOIN pg_catalog.pg_constraint cc ON cc.conrelid = i.inhrelid AND cc.contype = 'c' "
+	"      AND cc.conname = c.conname AND cc.conislocal "
+	"    WHERE i.inhparent = t.oid), ',') END, "
+	/* 13: for a foreign key to a partitioned table, every index of the partitions under the
+	 * referenced index: it is valid only once they are all attached. */
+	"  CASE WHEN c.contype = 'f' AND rt.relkind = 'p' THEN pg_catalog.array_to_string(ARRAY("
+	"    WITH RECURSIVE d(oid) AS ("
+	"      SELECT i.inhrelid FROM pg_catalog.pg_inherits i WHERE i.inhparent = c.conindid "
+	"      UNION ALL SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN d ON i.inhparent = d.oid) "
+	"    SELECT d.oid FROM d), ',') END "
+	"FROM pg_catalog.pg_constraint c "
+	"JOIN pg_catalog.pg_class t ON t.oid = c.conrelid "
+	"JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "
+	"LEFT JOIN pg_catalog.pg_class rt ON rt.oid = c.confrelid "
+	"WHERE c.contype IN ('c', 'p', 'u', 'x', 'f') AND t.relkind IN ('r', 'p') "
+	"  AND t.relpersistence <> 't' AND " NSP_SQL_USER_SCHEMA("n") " "
+	"  AND " NSP_SQL_NOT_EXT_MEMBER("pg_class", "t.oid") " "
+	"  AND (c.contype IN ('p', 'u', 'x') OR (c.contype = 'c' AND c.conislocal) "
+	"       OR (c.contype = 'f' AND c.conparentid = 0)) "
+	"ORDER BY n.nspname, t.relname, c.conname";
+
+/* Add a catalog address per oid of a comma-separated list as a need of o. */
+static int needs_oid_list(nsp_object *o, uint32_t classid, const char *list)
+{
+	for (const char *p = list; p != NULL && *p != '\0';) {
+		char *end;
+		unsigned long oid = strtoul(p, &end, 10);
+		if (end == p)
+			break;
+		if (nsp_object_needs_ref(o, (nsp_catref){classid, (uint32_t)oid}) != 0)
+			return -1;
+		p = *end == ',' ? end + 1 : end;
+	}
+	return 0;
+}
+
+/* One constraint row: its object(s). Returns -1 when out of memory. */
+static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_strbuf *sql,
+			  nsp_strbuf *identity, const char *table)
+{
+	uint32_t oid = nsp_cell_oid(res, i, 0);
+	const char *conname = nsp_cell(res, i, 1);
+	char contype = nsp_cell(res, i, 2)[0];
+	const char *schema = nsp_cell(res, i, 3);
+	const char *relname = nsp_cell(res, i, 4);
+	uint32_t table_oid = nsp_cell_oid(res, i, 5);
+	bool partitioned = nsp_cell(res, i, 6)[0] == 'p';
+	const char *def = nsp_cell(res, i, 7);
+	bool validated = nsp_cell_bool(res, i, 8);
+	uint32_t indid = nsp_cell_oid(res, i, 9);
+	uint32_t frelid = nsp_cell_oid(res, i, 10);
+	uint64_t cost = strtoull(nsp_cell(res, i, 11), NULL, 10);
+
+	Neosync__Plugin__V1__ObjectKind kind;
+	Neosync__Plugin__V1__Phase phase = POST;
+	Neosync__Plugin__V1__LockMode lock = L(ACCESS_EXCLUSIVE);
+	bool only = true;
+	bool split_fk = false;
+	switch (contype) {
+	case 'c':
+		kind = K(CHECK_CONSTRAINT);
+		phase = validated ? PRE : POST;
+		only = false;
+		break;
+	case 'p': kind = K(PRIMARY_KEY); break;
+	case 'u': kind = K(UNIQUE_CONSTRAINT); break;
+	case 'x': kind = K(EXCLUSION_CONSTRAINT); break;
+	default:
+		kind = K(FOREIGN_KEY);
+		lock = L(SHARE_ROW_EXCLUSIVE);
+		/* A foreign key of a partitioned table must reach its partitions: no ONLY. */
+		only = !partitioned;
+		split_fk = validated && (!partitioned || ctx->server_version >= 180000);
+		break;
+	}
+
+	nsp_strbuf_reset(identity);
+	nsp_strbuf_appendf(identity, "%s.%s.%s", schema, relname, conname);
+	nsp_strbuf_reset(sql);
+	nsp_strbuf_append(sql, only ? "ALTER TABLE ONLY " : "ALTER TABLE ");
+	nsp_strbuf_append(sql, table);
+	nsp_strbuf_append(sql, " ADD CONSTRAINT ");
+	nsp_strbuf_append_ident(sql, conname);
+	nsp_strbuf_append_char(sql, ' ');
+	nsp_strbuf_append(sql, def);
+	nsp_strbuf_append(sql, split_fk ? " NOT VALID;" : ";");
+	if (nsp_strbuf_failed(sql) || nsp_strbuf_failed(identity))
+		return -1;
+	nsp_object *o = nsp_model_add(ctx->model, kind, phase, (nsp_catref){NSP_CLASS_PG_CONSTRAINT, oid},
+				      schema, conname, identity->data, sql->data);
+	if (o == NULL || nsp_object_set_table(o, table_oid, table, lock) != 0 ||
+	    nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, table_oid}) != 0)
+		return -1;
+	o->cost = cost;
+
+	switch (contype) {
+	case 'p':
+	case 'u':
+	case 'x':
+		/* The constraint's index is internal to it: whoever depends on the index (a foreign
+		 * key, a comment, an attach) depends on the constraint. */
+		if (indid != 0 && nsp_model_alias(ctx->model, (nsp_catref){NSP_CLASS_PG_CLASS, indid},
+						  o->index) != 0)
+			return -1;
+		return 0;
+	case 'c':
+		return needs_oid_list(o, NSP_CLASS_PG_CONSTRAINT, nsp_cell(res, i, 12));
+	default:
+		break;
+	}
+
+	/* Foreign key: the referenced table and, when partitioned, its attached indexes. */
+	if (nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, frelid}) != 0 ||
+	    (indid != 0 && nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, indid}) != 0) ||
+	    needs_oid_list(o, NSP_CLASS_PG_INHERITS, nsp_cell(res, i, 13)) != 0)
+		return -1;
+	if (!split_fk)
+		return 0;
+	size_t fk_index = o->index;
+	nsp_strbuf_append(identity, " validate");
+	nsp_strbuf_reset(sql);
+	nsp_strbuf_append(sql, "ALTER TABLE ");
+	nsp_strbuf_append(sql, table);
+	nsp_strbuf_append(sql, " VALIDATE CONSTRAINT ");
+	nsp_strbuf_append_ident(sql, conname);
+	nsp_strbuf_append(sql, ";");
+	if (nsp_strbuf_failed(sql) || nsp_strbuf_failed(identity))
+		return -1;
+	nsp_object *v = nsp_model_add(ctx->model, K(FOREIGN_KEY), POST, (nsp_catref){0, 0}, schema,
+				      conname, identity->data, sql->data);
+	if (v == NULL || nsp_object_set_table(v, table_oid, table, L(SHARE_UPDATE_EXCLUSIVE)) != 0 ||
+	    nsp_object_needs(v, fk_index) != 0)
+		return -1;
+	v->cost = cost;
+	return 0;
+}
+
+int nsp_catalog_load_constraints(nsp_catalog_ctx *ctx)
+{
+	PGresult *res = nsp_catalog_query(ctx, "table constraints", constraints_sql);
+	if (res == NULL)
+		return -1;
+	nsp_strbuf sql, identity, table;
+	nsp_strbuf_init(&sql);
+	nsp_strbuf_init(&identity);
+	nsp_strbuf_init(&table);
+	int rc = 0;
+	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
+		nsp_strbuf_reset(&table);
+		nsp_strbuf_append_qualified(&table, nsp_cell(res, i, 3), nsp_cell(res, i, 4));
+		rc = nsp_strbuf_failed(&table) ? -1 : add_constraint(ctx, res, i, &sql, &identity, table.data);
+	}
+	PQclear(res);
+	nsp_strbuf_free(&sql);
+	nsp_strbuf_free(&identity);
+	nsp_strbuf_free(&table);
+	if (rc != 0)
+		return nsp_error_set(ctx->err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_INTERNAL,
+				     "out of memory reading table constraints");
+	return 0;
+}

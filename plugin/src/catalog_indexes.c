@@ -1,0 +1,173 @@
+#include <stdlib.h>
+
+#include "catalog.h"
+#include "strbuf.h"
+
+#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
+#define L(x) NEOSYNC__PLUGIN__V1__LOCK_MODE__LOCK_MODE_##x
+#define POST NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC
+
+/* The catalog address an ATTACH step is registered under, {pg_inherits, child index oid}: see
+ * catalog_constraints.c, whose foreign keys to partitioned tables wait for these steps. */
+#define NSP_CLASS_PG_INHERITS 2611
+
+/* Indexes of tables and materialized views, and what pg_dump says along with them:
+ * - every index that does not back a PK/UNIQUE/EXCLUDE constraint (those are made by the
+ *   constraint, catalog_constraints.c) is its own post-sync step, pg_get_indexdef() (ON ONLY
+ *   for a partitioned table, so each partition's index is built by its own step), plus
+ *   ALTER INDEX ... SET STATISTICS for expression columns with a statistics target;
+ * - an index that is a partition of a partitioned index (constraint ones too) gets an
+ *   ALTER INDEX parent ATTACH PARTITION child step;
+ * - CLUSTER ON and REPLICA IDENTITY USING INDEX (constraint indexes too) are steps of their own.
+ * Invalid indexes are skipped as pg_dump does, except partitioned ones (a partitioned index is
+ * invalid while a partition lacks its index, and pg_dump keeps those). */
+static const char *const indexes_sql =
+	"SELECT x.indexrelid, ic.relname, n.nspname, t.relname, t.oid, "
+	"  pg_catalog.pg_get_indexdef(x.indexrelid), pg_catalog.pg_relation_size(t.oid), "
+	"  x.indisclustered, x.indisreplident AND t.relreplident = 'i', "
+	"  EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c WHERE c.conindid = x.indexrelid "
+	"    AND c.conrelid = x.indrelid AND c.contype IN ('p', 'u', 'x')), "
+	"  (SELECT pg_catalog.string_agg(pg_catalog.format("
+	"     'ALTER INDEX %I.%I ALTER COLUMN %s SET STATISTICS %s;', n.nspname, ic.relname, "
+	"     a.attnum, a.attstattarget), ' ' ORDER BY a.attnum) "
+	"   FROM pg_catalog.pg_attribute a WHERE a.attrelid = x.indexrelid "
+	"     AND a.attstattarget >= 0 AND x.indkey[a.attnum - 1] = 0), "
+	"  ih.inhparent, pn.nspname, pic.relname "
+	"FROM pg_catalog.pg_index x "
+	"JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid "
+	"JOIN pg_catalog.pg_class t ON t.oid = x.indrelid "
+	"JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "
+	"LEFT JOIN pg_catalog.pg_inherits ih ON ih.inhrelid = x.indexrelid "
+	"LEFT JOIN pg_catalog.pg_class pic ON pic.oid = ih.inhparent "
+	"LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid = pic.relnamespace "
+	"WHERE t.relkind IN ('r', 'm', 'p') AND t.relpersistence <> 't' "
+	"  AND (x.indisvalid OR t.relkind = 'p') AND " NSP_SQL_USER_SCHEMA("n") " "
+	"  AND " NSP_SQL_NOT_EXT_MEMBER("pg_class", "t.oid") " "
+	"ORDER BY n.nspname, t.relname, ic.relname";
+
+typedef struct index_row {
+	uint32_t oid, table_oid, parent_oid;
+	const char *name, *schema, *relname;
+	const char *table; /* quoted qualified */
+	uint64_t cost;
+} index_row;
+
+/* A step of the index (attach, cluster, replica identity) that needs the index's object, which
+ * is the constraint's for a constraint index. */
+static int add_index_step(nsp_catalog_ctx *ctx, const index_row *r, Neosync__Plugin__V1__ObjectKind kind,
+			  nsp_catref ref, const char *what, const char *sql,
+			  Neosync__Plugin__V1__LockMode lock, nsp_strbuf *identity)
+{
+	nsp_strbuf_reset(identity);
+	nsp_strbuf_appendf(identity, "%s.%s.%s %s", r->schema, r->relname, r->name, what);
+	if (nsp_strbuf_failed(identity))
+		return -1;
+	nsp_object *o = nsp_model_add(ctx->model, kind, POST, ref, r->schema, r->name, identity->data, sql);
+	if (o == NULL || nsp_object_set_table(o, r->table_oid, r->table, lock) != 0 ||
+	    nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, r->oid}) != 0)
+		return -1;
+	o->cost = r->cost;
+	if (r->parent_oid != 0 && kind == K(INDEX_ATTACH))
+		return nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, r->parent_oid});
+	return 0;
+}
+
+static int add_index(nsp_catalog_ctx *ctx, const PGresult *res, int i, const index_row *r,
+		     nsp_strbuf *sql, nsp_strbuf *identity)
+{
+	bool constraint = nsp_cell_bool(res, i, 9);
+	if (!constraint) {
+		nsp_strbuf_reset(sql);
+		nsp_strbuf_append(sql, nsp_cell(res, i, 5));
+		nsp_strbuf_append(sql, ";");
+		const char *stats = nsp_cell(res, i, 10);
+		if (stats != NULL) {
+			nsp_strbuf_append_char(sql, ' ');
+			nsp_strbuf_append(sql, stats);
+		}
+		nsp_strbuf_reset(identity);
+		nsp_strbuf_appendf(identity, "%s.%s.%s", r->schema, r->relname, r->name);
+		if (nsp_strbuf_failed(sql) || nsp_strbuf_failed(identity))
+			return -1;
+		nsp_object *o = nsp_model_add(ctx->model, K(INDEX), POST,
+					      (nsp_catref){NSP_CLASS_PG_CLASS, r->oid}, r->schema,
+					      r->name, identity->data, sql->data);
+		if (o == NULL || nsp_object_set_table(o, r->table_oid, r->table, L(SHARE)) != 0 ||
+		    nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, r->table_oid}) != 0)
+			return -1;
+		o->cost = r->cost;
+	}
+
+	if (r->parent_oid != 0) {
+		nsp_strbuf_reset(sql);
+		nsp_strbuf_append(sql, "ALTER INDEX ");
+		nsp_strbuf_append_qualified(sql, nsp_cell(res, i, 12), nsp_cell(res, i, 13));
+		nsp_strbuf_append(sql, " ATTACH PARTITION ");
+		nsp_strbuf_append_qualified(sql, r->schema, r->name);
+		nsp_strbuf_append(sql, ";");
+		if (nsp_strbuf_failed(sql) ||
+		    add_index_step(ctx, r, K(INDEX_ATTACH), (nsp_catref){NSP_CLASS_PG_INHERITS, r->oid},
+				   "attach", sql->data, L(SHARE_UPDATE_EXCLUSIVE), identity) != 0)
+			return -1;
+	}
+	if (nsp_cell_bool(res, i, 7)) {
+		nsp_strbuf_reset(sql);
+		nsp_strbuf_append(sql, "ALTER TABLE ");
+		nsp_strbuf_append(sql, r->table);
+		nsp_strbuf_append(sql, " CLUSTER ON ");
+		nsp_strbuf_append_ident(sql, r->name);
+		nsp_strbuf_append(sql, ";");
+		if (nsp_strbuf_failed(sql) ||
+		    add_index_step(ctx, r, K(TABLE_PROPERTY), (nsp_catref){0, 0}, "cluster on", sql->data,
+				   L(SHARE_UPDATE_EXCLUSIVE), identity) != 0)
+			return -1;
+	}
+	if (nsp_cell_bool(res, i, 8)) {
+		nsp_strbuf_reset(sql);
+		nsp_strbuf_append(sql, "ALTER TABLE ONLY ");
+		nsp_strbuf_append(sql, r->table);
+		nsp_strbuf_append(sql, " REPLICA IDENTITY USING INDEX ");
+		nsp_strbuf_append_ident(sql, r->name);
+		nsp_strbuf_append(sql, ";");
+		if (nsp_strbuf_failed(sql) ||
+		    add_index_step(ctx, r, K(TABLE_PROPERTY), (nsp_catref){0, 0}, "replica identity",
+				   sql->data, L(ACCESS_EXCLUSIVE), identity) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int nsp_catalog_load_indexes(nsp_catalog_ctx *ctx)
+{
+	PGresult *res = nsp_catalog_query(ctx, "indexes", indexes_sql);
+	if (res == NULL)
+		return -1;
+	nsp_strbuf sql, identity, table;
+	nsp_strbuf_init(&sql);
+	nsp_strbuf_init(&identity);
+	nsp_strbuf_init(&table);
+	int rc = 0;
+	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
+		index_row r = {
+			.oid = nsp_cell_oid(res, i, 0),
+			.name = nsp_cell(res, i, 1),
+			.schema = nsp_cell(res, i, 2),
+			.relname = nsp_cell(res, i, 3),
+			.table_oid = nsp_cell_oid(res, i, 4),
+			.cost = strtoull(nsp_cell(res, i, 6), NULL, 10),
+			.parent_oid = nsp_cell_oid(res, i, 11),
+		};
+		nsp_strbuf_reset(&table);
+		nsp_strbuf_append_qualified(&table, r.schema, r.relname);
+		r.table = table.data;
+		rc = nsp_strbuf_failed(&table) ? -1 : add_index(ctx, res, i, &r, &sql, &identity);
+	}
+	PQclear(res);
+	nsp_strbuf_free(&sql);
+	nsp_strbuf_free(&identity);
+	nsp_strbuf_free(&table);
+	if (rc != 0)
+		return nsp_error_set(ctx->err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_INTERNAL,
+				     "out of memory reading indexes");
+	return 0;
+}

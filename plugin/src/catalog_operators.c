@@ -8,9 +8,13 @@
 
 /* Operators and casts, written as pg_dump's dumpOpr and dumpCast write them.
  *
- * Not handled yet: operator classes and families, text search parsers, templates,
- * dictionaries and configurations (objects that use them fail on the destination with
- * PostgreSQL's own error), and user-made procedural languages outside an extension. */
+ * Also text search dictionaries and configurations, as pg_dump's dumpTSDictionary and
+ * dumpTSConfig write them.
+ *
+ * Not handled yet: operator classes and families (an index that uses a user-made one fails on
+ * the destination with PostgreSQL's own error). Not supported: text search parsers and
+ * templates (they need C functions; built-in and extension ones are used as they are), and
+ * user-made procedural languages outside an extension. */
 
 static int oom(nsp_catalog_ctx *ctx, const char *what)
 {
@@ -93,9 +97,64 @@ static int load_casts(nsp_catalog_ctx *ctx)
 	return add_rows(ctx, res, K(CAST), NSP_CLASS_PG_CAST) == 0 ? 0 : oom(ctx, "casts");
 }
 
+#define QUALIFIED(nsp, name) "pg_catalog.quote_ident(" nsp ") || '.' || pg_catalog.quote_ident(" name ")"
+
+/* Text search dictionaries: the template and the options as stored (dictinitoption is already
+ * in CREATE's "name = value, ..." form). */
+static int load_ts_dictionaries(nsp_catalog_ctx *ctx)
+{
+	PGresult *res = nsp_catalog_query(
+		ctx, "text search dictionaries",
+		"SELECT d.oid, n.nspname, d.dictname, n.nspname || '.' || d.dictname, "
+		"  'CREATE TEXT SEARCH DICTIONARY ' || " QUALIFIED("n.nspname", "d.dictname") " || "
+		"  E' (\n    TEMPLATE = ' || " QUALIFIED("tn.nspname", "t.tmplname") " || "
+		"  COALESCE(E',\n    ' || d.dictinitoption, '') || ' );' "
+		"FROM pg_catalog.pg_ts_dict d JOIN pg_catalog.pg_namespace n ON n.oid = d.dictnamespace "
+		"JOIN pg_catalog.pg_ts_template t ON t.oid = d.dicttemplate "
+		"JOIN pg_catalog.pg_namespace tn ON tn.oid = t.tmplnamespace "
+		"WHERE d.oid >= 16384 AND " NSP_SQL_USER_SCHEMA("n") " AND "
+		NSP_SQL_NOT_EXT_MEMBER("pg_ts_dict", "d.oid") " ORDER BY 2, 3");
+	if (res == NULL)
+		return -1;
+	return add_rows(ctx, res, K(TEXT_SEARCH), NSP_CLASS_PG_TS_DICT) == 0
+		       ? 0
+		       : oom(ctx, "text search dictionaries");
+}
+
+/* Text search configurations: the parser, then one ADD MAPPING per token type with its
+ * dictionaries in order (regdictionary output is qualified: search_path is empty). */
+static int load_ts_configs(nsp_catalog_ctx *ctx)
+{
+	PGresult *res = nsp_catalog_query(
+		ctx, "text search configurations",
+		"SELECT c.oid, n.nspname, c.cfgname, n.nspname || '.' || c.cfgname, "
+		"  'CREATE TEXT SEARCH CONFIGURATION ' || " QUALIFIED("n.nspname", "c.cfgname") " || "
+		"  E' (\n    PARSER = ' || " QUALIFIED("pn.nspname", "p.prsname") " || ' );' || "
+		"  COALESCE((SELECT pg_catalog.string_agg(E'\nALTER TEXT SEARCH CONFIGURATION ' || "
+		"       " QUALIFIED("n.nspname", "c.cfgname") " || E'\n    ADD MAPPING FOR ' || "
+		"       pg_catalog.quote_ident(m.tokenname) || ' WITH ' || m.dicts || ';', '' ORDER BY m.maptokentype) "
+		"     FROM (SELECT mm.maptokentype, "
+		"             (SELECT tt.alias FROM pg_catalog.ts_token_type(c.cfgparser) tt "
+		"              WHERE tt.tokid = mm.maptokentype) AS tokenname, "
+		"             pg_catalog.string_agg(mm.mapdict::pg_catalog.regdictionary::pg_catalog.text, ', ' "
+		"                                   ORDER BY mm.mapseqno) AS dicts "
+		"           FROM pg_catalog.pg_ts_config_map mm WHERE mm.mapcfg = c.oid "
+		"           GROUP BY mm.maptokentype) m), '') "
+		"FROM pg_catalog.pg_ts_config c JOIN pg_catalog.pg_namespace n ON n.oid = c.cfgnamespace "
+		"JOIN pg_catalog.pg_ts_parser p ON p.oid = c.cfgparser "
+		"JOIN pg_catalog.pg_namespace pn ON pn.oid = p.prsnamespace "
+		"WHERE c.oid >= 16384 AND " NSP_SQL_USER_SCHEMA("n") " AND "
+		NSP_SQL_NOT_EXT_MEMBER("pg_ts_config", "c.oid") " ORDER BY 2, 3");
+	if (res == NULL)
+		return -1;
+	return add_rows(ctx, res, K(TEXT_SEARCH), NSP_CLASS_PG_TS_CONFIG) == 0
+		       ? 0
+		       : oom(ctx, "text search configurations");
+}
+
 int nsp_catalog_load_operators(nsp_catalog_ctx *ctx)
 {
-	if (load_operators(ctx) != 0)
+	if (load_operators(ctx) != 0 || load_casts(ctx) != 0 || load_ts_dictionaries(ctx) != 0)
 		return -1;
-	return load_casts(ctx);
+	return load_ts_configs(ctx);
 }

@@ -22,7 +22,7 @@
  *   ONLY, so that a check of an inheritance or partitioned parent reaches its children as it
  *   did in the source (NO INHERIT comes with the definition and stops that); checks a child
  *   only inherited (conislocal false) are made by the parent's statement; NOT VALID ones are
- *   post-sync;
+ *   post-sync; a check of a partitioned table waits for the ATTACH PARTITION steps below it;
  * - PK/UNIQUE/EXCLUDE are post-sync, ALTER TABLE ONLY (on a partitioned table that builds the
  *   parent's index only; each partition's constraint is its own step, attached by
  *   catalog_indexes.c); the constraint's index stands for the constraint in pg_depend;
@@ -47,6 +47,14 @@ static const char *const constraints_sql =
 	"    WITH RECURSIVE d(oid) AS ("
 	"      SELECT i.inhrelid FROM pg_catalog.pg_inherits i WHERE i.inhparent = c.conindid "
 	"      UNION ALL SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN d ON i.inhparent = d.oid) "
+	"    SELECT d.oid FROM d), ',') END, "
+	/* 14: for a check of a partitioned table, it and every partitioned table under it: the
+	 * check recurses into their partitions, so it must come after those are attached
+	 * (ATTACH PARTITION refuses a partition that lacks a check of its new parent). */
+	"  CASE WHEN c.contype = 'c' AND t.relkind = 'p' THEN pg_catalog.array_to_string(ARRAY("
+	"    WITH RECURSIVE d(oid) AS (SELECT t.oid "
+	"      UNION ALL SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN d ON i.inhparent = d.oid "
+	"      JOIN pg_catalog.pg_class p ON p.oid = i.inhrelid AND p.relkind = 'p') "
 	"    SELECT d.oid FROM d), ',') END "
 	"FROM pg_catalog.pg_constraint c "
 	"JOIN pg_catalog.pg_class t ON t.oid = c.conrelid "
@@ -58,6 +66,52 @@ static const char *const constraints_sql =
 	"  AND (c.contype IN ('p', 'u', 'x') OR (c.contype = 'c' AND c.conislocal) "
 	"       OR (c.contype = 'f' AND c.conparentid = 0)) "
 	"ORDER BY n.nspname, t.relname, c.conname";
+
+/* The PARTITION_ATTACH steps of catalog_tables.c, by the oid of the parent they attach to
+ * (their table), sorted for bsearch. */
+typedef struct attach_ref {
+	uint32_t parent_oid;
+	size_t index;
+} attach_ref;
+
+static int attach_ref_cmp(const void *a, const void *b)
+{
+	uint32_t x = ((const attach_ref *)a)->parent_oid, y = ((const attach_ref *)b)->parent_oid;
+	return x < y ? -1 : x > y;
+}
+
+static attach_ref *collect_attaches(const nsp_model *m, size_t *n)
+{
+	*n = 0;
+	attach_ref *refs = malloc((m->nobjects ? m->nobjects : 1) * sizeof(*refs));
+	if (refs == NULL)
+		return NULL;
+	for (size_t i = 0; i < m->nobjects; i++)
+		if (m->objects[i]->kind == K(PARTITION_ATTACH) && m->objects[i]->table_oid != 0)
+			refs[(*n)++] = (attach_ref){m->objects[i]->table_oid, i};
+	qsort(refs, *n, sizeof(*refs), attach_ref_cmp);
+	return refs;
+}
+
+/* o needs every attach step into each parent of a comma-separated oid list. */
+static int needs_attaches(nsp_object *o, const attach_ref *refs, size_t n, const char *list)
+{
+	for (const char *p = list; p != NULL && *p != '\0';) {
+		char *end;
+		unsigned long oid = strtoul(p, &end, 10);
+		if (end == p)
+			break;
+		attach_ref key = {(uint32_t)oid, 0};
+		const attach_ref *hit = bsearch(&key, refs, n, sizeof(*refs), attach_ref_cmp);
+		while (hit != NULL && hit > refs && hit[-1].parent_oid == key.parent_oid)
+			hit--;
+		for (; hit != NULL && hit < refs + n && hit->parent_oid == key.parent_oid; hit++)
+			if (nsp_object_needs(o, hit->index) != 0)
+				return -1;
+		p = *end == ',' ? end + 1 : end;
+	}
+	return 0;
+}
 
 /* Add a catalog address per oid of a comma-separated list as a need of o. */
 static int needs_oid_list(nsp_object *o, uint32_t classid, const char *list)
@@ -76,7 +130,8 @@ static int needs_oid_list(nsp_object *o, uint32_t classid, const char *list)
 
 /* One constraint row: its object(s). Returns -1 when out of memory. */
 static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_strbuf *sql,
-			  nsp_strbuf *identity, const char *table)
+			  nsp_strbuf *identity, const char *table, const attach_ref *attaches,
+			  size_t nattaches)
 {
 	uint32_t oid = nsp_cell_oid(res, i, 0);
 	const char *conname = nsp_cell(res, i, 1);
@@ -144,7 +199,9 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 			return -1;
 		return 0;
 	case 'c':
-		return needs_oid_list(o, NSP_CLASS_PG_CONSTRAINT, nsp_cell(res, i, 12));
+		if (needs_oid_list(o, NSP_CLASS_PG_CONSTRAINT, nsp_cell(res, i, 12)) != 0)
+			return -1;
+		return needs_attaches(o, attaches, nattaches, nsp_cell(res, i, 14));
 	default:
 		break;
 	}
@@ -184,12 +241,16 @@ int nsp_catalog_load_constraints(nsp_catalog_ctx *ctx)
 	nsp_strbuf_init(&sql);
 	nsp_strbuf_init(&identity);
 	nsp_strbuf_init(&table);
-	int rc = 0;
+	size_t nattaches = 0;
+	attach_ref *attaches = collect_attaches(ctx->model, &nattaches);
+	int rc = attaches == NULL ? -1 : 0;
 	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
 		nsp_strbuf_reset(&table);
 		nsp_strbuf_append_qualified(&table, nsp_cell(res, i, 3), nsp_cell(res, i, 4));
-		rc = nsp_strbuf_failed(&table) ? -1 : add_constraint(ctx, res, i, &sql, &identity, table.data);
+		rc = nsp_strbuf_failed(&table) ? -1
+			: add_constraint(ctx, res, i, &sql, &identity, table.data, attaches, nattaches);
 	}
+	free(attaches);
 	PQclear(res);
 	nsp_strbuf_free(&sql);
 	nsp_strbuf_free(&identity);

@@ -73,6 +73,12 @@ static void set_message(Neosync__Plugin__V1__StepResult *r, const char *msg)
 static bool run_step(PGconn *dst, const Neosync__Plugin__V1__Step *s,
 		     Neosync__Plugin__V1__StepResult *r)
 {
+	if (s->sql[0] == '\0') {
+		/* Objects every database has (the public schema): nothing to run. */
+		r->status = ST(UNCHANGED);
+		set_message(r, "exists in every database");
+		return true;
+	}
 	uint64_t start = now_us();
 	PGresult *res = PQexec(dst, s->sql);
 	r->duration_us = now_us() - start;

@@ -41,13 +41,14 @@ static const nsp_loader_fn loaders[] = {
 	nsp_catalog_load_functions,   nsp_catalog_load_operators,  nsp_catalog_load_sequences,
 	nsp_catalog_load_tables,      nsp_catalog_load_constraints, nsp_catalog_load_indexes,
 	nsp_catalog_load_triggers,    nsp_catalog_load_rules,      nsp_catalog_load_views,
-	nsp_catalog_load_policies,    nsp_catalog_load_statistics, nsp_catalog_load_comments,
+	nsp_catalog_load_policies,    nsp_catalog_load_statistics, nsp_catalog_load_comments,   nsp_catalog_load_owners,
 	nsp_catalog_load_depend,
 };
 
-int nsp_catalog_load(PGconn *conn, nsp_model *model, nsp_error *err, unsigned *queries)
+int nsp_catalog_load(PGconn *conn, const Neosync__Plugin__V1__SchemaPluginOptions *options,
+		     nsp_model *model, nsp_error *err, unsigned *queries)
 {
-	nsp_catalog_ctx ctx = {.conn = conn, .model = model, .err = err};
+	nsp_catalog_ctx ctx = {.conn = conn, .model = model, .err = err, .options = options};
 	/* One snapshot for every query; an empty search_path makes pg_get_*def() qualify names. */
 	const char *begin = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;"
 			    "SELECT pg_catalog.set_config('search_path', '', true);"

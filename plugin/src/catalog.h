@@ -18,6 +18,7 @@
 
 #include "error.h"
 #include "model.h"
+#include "neosync/plugin/v1/options.pb-c.h"
 
 typedef struct nsp_catalog_ctx {
 	PGconn *conn;
@@ -25,6 +26,8 @@ typedef struct nsp_catalog_ctx {
 	int server_version; /* server_version_num */
 	nsp_error *err;
 	unsigned queries;   /* catalog round trips made, for the test that counts them */
+	/* The job's options (NULL = defaults): comments, owners and ACLs, role map. */
+	const Neosync__Plugin__V1__SchemaPluginOptions *options;
 } nsp_catalog_ctx;
 
 /* Schemas we never copy: pg_catalog, pg_toast*, pg_temp*, information_schema. `n` is the alias
@@ -46,7 +49,8 @@ uint32_t nsp_cell_oid(const PGresult *res, int row, int col);
 bool nsp_cell_bool(const PGresult *res, int row, int col);
 
 /* Read the whole source schema into the model. */
-int nsp_catalog_load(PGconn *conn, nsp_model *model, nsp_error *err, unsigned *queries);
+int nsp_catalog_load(PGconn *conn, const Neosync__Plugin__V1__SchemaPluginOptions *options,
+		     nsp_model *model, nsp_error *err, unsigned *queries);
 
 /* The loaders, in the order they run. */
 int nsp_catalog_load_schemas(nsp_catalog_ctx *ctx);     /* schemas and extensions */
@@ -64,6 +68,7 @@ int nsp_catalog_load_views(nsp_catalog_ctx *ctx);       /* views and materialize
 int nsp_catalog_load_policies(nsp_catalog_ctx *ctx);    /* policies and row level security */
 int nsp_catalog_load_statistics(nsp_catalog_ctx *ctx);
 int nsp_catalog_load_comments(nsp_catalog_ctx *ctx);    /* after every object exists */
+int nsp_catalog_load_owners(nsp_catalog_ctx *ctx);      /* owners and privileges, by option */
 int nsp_catalog_load_depend(nsp_catalog_ctx *ctx);      /* last: pg_depend between objects */
 
 #endif

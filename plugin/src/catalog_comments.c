@@ -53,6 +53,11 @@ static const char *comment_keyword(const char *type)
  * of its own that needs its object, so it lands in the object's phase. */
 int nsp_catalog_load_comments(nsp_catalog_ctx *ctx)
 {
+	const Neosync__Plugin__V1__SchemaPluginOptions *opts = ctx->options;
+	if (opts != NULL &&
+	    opts->comments_opt_case == NEOSYNC__PLUGIN__V1__SCHEMA_PLUGIN_OPTIONS__COMMENTS_OPT_COMMENTS &&
+	    !opts->comments)
+		return 0; /* comments off */
 	PGresult *res = nsp_catalog_query(
 		ctx, "comments",
 		"SELECT d.classoid, d.objoid, i.type, "

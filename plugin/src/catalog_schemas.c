@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <string.h>
 
 #include "catalog.h"
 #include "strbuf.h"
@@ -6,13 +7,14 @@
 #define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
 #define PRE NEOSYNC__PLUGIN__V1__PHASE__PHASE_PRE_SYNC
 
-/* Schemas and extensions. `public` exists in every new database, so it is not created. */
+/* Schemas and extensions. `public` exists in every new database: it is an object of the model
+ * (comments, owner and privileges refer to it) whose step has nothing to run. */
 int nsp_catalog_load_schemas(nsp_catalog_ctx *ctx)
 {
 	PGresult *res = nsp_catalog_query(
 		ctx, "schemas",
 		"SELECT n.oid, n.nspname FROM pg_catalog.pg_namespace n "
-		"WHERE " NSP_SQL_USER_SCHEMA("n") " AND n.nspname <> 'public' AND "
+		"WHERE " NSP_SQL_USER_SCHEMA("n") " AND "
 		NSP_SQL_NOT_EXT_MEMBER("pg_namespace", "n.oid") " ORDER BY n.nspname");
 	if (res == NULL)
 		return -1;
@@ -22,9 +24,11 @@ int nsp_catalog_load_schemas(nsp_catalog_ctx *ctx)
 	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
 		const char *name = nsp_cell(res, i, 1);
 		nsp_strbuf_reset(&sql);
-		nsp_strbuf_append(&sql, "CREATE SCHEMA ");
-		nsp_strbuf_append_ident(&sql, name);
-		nsp_strbuf_append(&sql, ";");
+		if (strcmp(name, "public") != 0) {
+			nsp_strbuf_append(&sql, "CREATE SCHEMA ");
+			nsp_strbuf_append_ident(&sql, name);
+			nsp_strbuf_append(&sql, ";");
+		}
 		nsp_catref ref = {NSP_CLASS_PG_NAMESPACE, nsp_cell_oid(res, i, 0)};
 		if (nsp_strbuf_failed(&sql) ||
 		    nsp_model_add(ctx->model, K(SCHEMA), PRE, ref, name, name, name, sql.data) == NULL)

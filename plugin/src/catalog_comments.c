@@ -35,6 +35,7 @@ static const char *comment_keyword(const char *type)
 		{"cast", "CAST"},
 		{"trigger", "TRIGGER"},
 		{"table constraint", "CONSTRAINT"},
+		{"domain constraint", "CONSTRAINT"},
 		{"policy", "POLICY"},
 		{"rule", "RULE"},
 		{"statistics object", "STATISTICS"},

@@ -28,7 +28,8 @@
  *   catalog_indexes.c); the constraint's index stands for the constraint in pg_depend;
  * - foreign keys are post-sync, added NOT VALID and validated in a second step so that
  *   validations can run in parallel; PostgreSQL < 18 refuses NOT VALID foreign keys on
- *   partitioned tables, so those are added validated in one step. Foreign keys a partition
+ *   partitioned tables, so those (and keys referencing a partitioned table) are added
+ *   validated in one step. Foreign keys a partition
  *   got from its parent's (conparentid <> 0) are made by the parent's statement. */
 static const char *const constraints_sql =
 	"SELECT c.oid, c.conname, c.contype, n.nspname, t.relname, t.oid, t.relkind, "
@@ -55,7 +56,8 @@ static const char *const constraints_sql =
 	"    WITH RECURSIVE d(oid) AS (SELECT t.oid "
 	"      UNION ALL SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN d ON i.inhparent = d.oid "
 	"      JOIN pg_catalog.pg_class p ON p.oid = i.inhrelid AND p.relkind = 'p') "
-	"    SELECT d.oid FROM d), ',') END "
+	"    SELECT d.oid FROM d), ',') END, "
+	"  rt.relkind "
 	"FROM pg_catalog.pg_constraint c "
 	"JOIN pg_catalog.pg_class t ON t.oid = c.conrelid "
 	"JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "
@@ -165,7 +167,10 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 		lock = L(SHARE_ROW_EXCLUSIVE);
 		/* A foreign key of a partitioned table must reach its partitions: no ONLY. */
 		only = !partitioned;
-		split_fk = validated && (!partitioned || ctx->server_version >= 180000);
+		/* VALIDATE of a key referencing a partitioned table leaves the pieces on the
+		 * referenced partitions marked not validated (seen on 15): add those validated. */
+		split_fk = validated && (!partitioned || ctx->server_version >= 180000) &&
+			   !(nsp_cell(res, i, 15) != NULL && nsp_cell(res, i, 15)[0] == 'p');
 		break;
 	}
 

@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "catalog.h"
 #include "strbuf.h"
@@ -11,8 +12,8 @@
  * Also text search dictionaries and configurations, as pg_dump's dumpTSDictionary and
  * dumpTSConfig write them.
  *
- * Not handled yet: operator classes and families (an index that uses a user-made one fails on
- * the destination with PostgreSQL's own error). Not supported: text search parsers and
+ * And operator families and classes, as pg_dump's dumpOpfamily and dumpOpclass write them.
+ * Not supported: text search parsers and
  * templates (they need C functions; built-in and extension ones are used as they are), and
  * user-made procedural languages outside an extension. */
 
@@ -152,9 +153,134 @@ static int load_ts_configs(nsp_catalog_ctx *ctx)
 		       : oom(ctx, "text search configurations");
 }
 
+/* pg_amop and pg_amproc: their rows name the operators and functions of a family or class in
+ * pg_depend, so they are aliases of the family or class that holds them. */
+enum { NSP_CLASS_PG_AMOP = 2602, NSP_CLASS_PG_AMPROC = 2603 };
+
+/* Register every oid of a "{1,2,3}" array cell as an alias in `classid` of object `index`. */
+static int alias_array(nsp_catalog_ctx *ctx, const char *cell, uint32_t classid, size_t index)
+{
+	for (const char *p = cell; p != NULL && *p != '\0';) {
+		char *end;
+		unsigned long oid = strtoul(p, &end, 10);
+		if (end == p) {
+			p++;
+			continue;
+		}
+		if (nsp_model_alias(ctx->model, (nsp_catref){classid, (uint32_t)oid}, index) != 0)
+			return -1;
+		p = end;
+	}
+	return 0;
+}
+
+/* Members of a family or class: pg_amop/pg_amproc rows tied to it in pg_depend by `deptype`
+ * ('i' for a class's own members, 'a' for the loose members of a family). `owner` is the
+ * SQL expression of the class or family oid, `refclass` its catalog. Each macro yields a
+ * text[] of rendered items or of oids. */
+#define AMOP_MEMBERS(what, refclass, owner, deptype)                                             \
+	"(SELECT pg_catalog.array_agg(" what " ORDER BY ao.amopstrategy, ao.oid) "                   \
+	"FROM pg_catalog.pg_amop ao JOIN pg_catalog.pg_depend ad ON ad.classid = "                  \
+	"'pg_catalog.pg_amop'::pg_catalog.regclass AND ad.objid = ao.oid AND ad.refclassid = "      \
+	"'pg_catalog." refclass "'::pg_catalog.regclass AND ad.refobjid = " owner " AND "           \
+	"ad.deptype = '" deptype "')"
+#define AMPROC_MEMBERS(what, refclass, owner, deptype)                                           \
+	"(SELECT pg_catalog.array_agg(" what " ORDER BY ap.amprocnum, ap.oid) "                      \
+	"FROM pg_catalog.pg_amproc ap JOIN pg_catalog.pg_depend pd ON pd.classid = "                \
+	"'pg_catalog.pg_amproc'::pg_catalog.regclass AND pd.objid = ap.oid AND pd.refclassid = "    \
+	"'pg_catalog." refclass "'::pg_catalog.regclass AND pd.refobjid = " owner " AND "           \
+	"pd.deptype = '" deptype "')"
+/* OPERATOR n op(left,right) [FOR ORDER BY family]; FUNCTION n (left, right) f(args). */
+#define AMOP_ITEM                                                                                \
+	"'OPERATOR ' || ao.amopstrategy || ' ' || ao.amopopr::pg_catalog.regoperator::pg_catalog.text || " \
+	"CASE WHEN ao.amoppurpose = 'o' THEN ' FOR ORDER BY ' || (SELECT " QUALIFIED("sn.nspname", "sf.opfname") \
+	" FROM pg_catalog.pg_opfamily sf JOIN pg_catalog.pg_namespace sn ON sn.oid = sf.opfnamespace " \
+	"WHERE sf.oid = ao.amopsortfamily) ELSE '' END"
+#define AMPROC_ITEM                                                                              \
+	"'FUNCTION ' || ap.amprocnum || ' (' || pg_catalog.format_type(ap.amproclefttype, NULL) || ', ' || " \
+	"pg_catalog.format_type(ap.amprocrighttype, NULL) || ') ' || " \
+	"ap.amproc::pg_catalog.regprocedure::pg_catalog.text"
+
+/* Operator families: CREATE OPERATOR FAMILY, then the loose members (those added by ALTER
+ * OPERATOR FAMILY, not bound to a class). Classes of the family are objects of their own. */
+static int load_opfamilies(nsp_catalog_ctx *ctx)
+{
+	PGresult *res = nsp_catalog_query(
+		ctx, "operator families",
+		"SELECT f.oid, n.nspname, f.opfname, n.nspname || '.' || f.opfname || ' USING ' || am.amname, "
+		"  'CREATE OPERATOR FAMILY ' || " QUALIFIED("n.nspname", "f.opfname") " || ' USING ' || "
+		"  pg_catalog.quote_ident(am.amname) || ';' || "
+		"  COALESCE(E'\nALTER OPERATOR FAMILY ' || " QUALIFIED("n.nspname", "f.opfname") " || ' USING ' || "
+		"    pg_catalog.quote_ident(am.amname) || E' ADD\n    ' || "
+		"    NULLIF(pg_catalog.array_to_string(pg_catalog.array_cat("
+		         AMOP_MEMBERS(AMOP_ITEM, "pg_opfamily", "f.oid", "a") ", "
+		         AMPROC_MEMBERS(AMPROC_ITEM, "pg_opfamily", "f.oid", "a") "), E',\n    '), '') || ';', ''), "
+		"  " AMOP_MEMBERS("ao.oid", "pg_opfamily", "f.oid", "a") ", "
+		"  " AMPROC_MEMBERS("ap.oid", "pg_opfamily", "f.oid", "a") " "
+		"FROM pg_catalog.pg_opfamily f JOIN pg_catalog.pg_namespace n ON n.oid = f.opfnamespace "
+		"JOIN pg_catalog.pg_am am ON am.oid = f.opfmethod "
+		"WHERE f.oid >= 16384 AND " NSP_SQL_USER_SCHEMA("n") " AND "
+		NSP_SQL_NOT_EXT_MEMBER("pg_opfamily", "f.oid") " ORDER BY 2, 3, 1");
+	if (res == NULL)
+		return -1;
+	int rc = 0;
+	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
+		nsp_catref ref = {NSP_CLASS_PG_OPFAMILY, nsp_cell_oid(res, i, 0)};
+		nsp_object *o = nsp_model_add(ctx->model, K(OPERATOR), PRE, ref, nsp_cell(res, i, 1),
+					      nsp_cell(res, i, 2), nsp_cell(res, i, 3), nsp_cell(res, i, 4));
+		if (o == NULL || alias_array(ctx, nsp_cell(res, i, 5), NSP_CLASS_PG_AMOP, o->index) != 0 ||
+		    alias_array(ctx, nsp_cell(res, i, 6), NSP_CLASS_PG_AMPROC, o->index) != 0)
+			rc = -1;
+	}
+	PQclear(res);
+	return rc == 0 ? 0 : oom(ctx, "operator families");
+}
+
+/* Operator classes: always with their FAMILY (pg_dump does the same; the family is created
+ * first), STORAGE when the key type differs, then their own operators and functions. */
+static int load_opclasses(nsp_catalog_ctx *ctx)
+{
+	PGresult *res = nsp_catalog_query(
+		ctx, "operator classes",
+		"SELECT c.oid, n.nspname, c.opcname, n.nspname || '.' || c.opcname || ' USING ' || am.amname, "
+		"  'CREATE OPERATOR CLASS ' || " QUALIFIED("n.nspname", "c.opcname") " || E'\n    ' || "
+		"  CASE WHEN c.opcdefault THEN 'DEFAULT ' ELSE '' END || 'FOR TYPE ' || "
+		"  pg_catalog.format_type(c.opcintype, NULL) || ' USING ' || pg_catalog.quote_ident(am.amname) || "
+		"  ' FAMILY ' || " QUALIFIED("fn.nspname", "f.opfname") " || E' AS\n    ' || "
+		"  COALESCE(NULLIF(pg_catalog.array_to_string("
+		"    ARRAY[CASE WHEN c.opckeytype <> 0 AND c.opckeytype <> c.opcintype "
+		"               THEN 'STORAGE ' || pg_catalog.format_type(c.opckeytype, NULL) END] || "
+		         AMOP_MEMBERS(AMOP_ITEM, "pg_opclass", "c.oid", "i") " || "
+		         AMPROC_MEMBERS(AMPROC_ITEM, "pg_opclass", "c.oid", "i") ", E',\n    '), ''), "
+		"    'STORAGE ' || pg_catalog.format_type(c.opcintype, NULL)) || ';', "
+		"  " AMOP_MEMBERS("ao.oid", "pg_opclass", "c.oid", "i") ", "
+		"  " AMPROC_MEMBERS("ap.oid", "pg_opclass", "c.oid", "i") ", c.opcfamily "
+		"FROM pg_catalog.pg_opclass c JOIN pg_catalog.pg_namespace n ON n.oid = c.opcnamespace "
+		"JOIN pg_catalog.pg_am am ON am.oid = c.opcmethod "
+		"JOIN pg_catalog.pg_opfamily f ON f.oid = c.opcfamily "
+		"JOIN pg_catalog.pg_namespace fn ON fn.oid = f.opfnamespace "
+		"WHERE c.oid >= 16384 AND " NSP_SQL_USER_SCHEMA("n") " AND "
+		NSP_SQL_NOT_EXT_MEMBER("pg_opclass", "c.oid") " ORDER BY 2, 3, 1");
+	if (res == NULL)
+		return -1;
+	int rc = 0;
+	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
+		nsp_catref ref = {NSP_CLASS_PG_OPCLASS, nsp_cell_oid(res, i, 0)};
+		nsp_object *o = nsp_model_add(ctx->model, K(OPERATOR), PRE, ref, nsp_cell(res, i, 1),
+					      nsp_cell(res, i, 2), nsp_cell(res, i, 3), nsp_cell(res, i, 4));
+		if (o == NULL || alias_array(ctx, nsp_cell(res, i, 5), NSP_CLASS_PG_AMOP, o->index) != 0 ||
+		    alias_array(ctx, nsp_cell(res, i, 6), NSP_CLASS_PG_AMPROC, o->index) != 0 ||
+		    nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_OPFAMILY, nsp_cell_oid(res, i, 7)}) != 0)
+			rc = -1;
+	}
+	PQclear(res);
+	return rc == 0 ? 0 : oom(ctx, "operator classes");
+}
+
 int nsp_catalog_load_operators(nsp_catalog_ctx *ctx)
 {
-	if (load_operators(ctx) != 0 || load_casts(ctx) != 0 || load_ts_dictionaries(ctx) != 0)
+	if (load_operators(ctx) != 0 || load_casts(ctx) != 0 || load_opfamilies(ctx) != 0 ||
+	    load_opclasses(ctx) != 0 || load_ts_dictionaries(ctx) != 0)
 		return -1;
 	return load_ts_configs(ctx);
 }

@@ -32,7 +32,14 @@ static const char *const indexes_sql =
 	"     a.attnum, a.attstattarget), ' ' ORDER BY a.attnum) "
 	"   FROM pg_catalog.pg_attribute a WHERE a.attrelid = x.indexrelid "
 	"     AND a.attstattarget >= 0 AND x.indkey[a.attnum - 1] = 0), "
-	"  ih.inhparent, pn.nspname, pic.relname "
+	"  ih.inhparent, pn.nspname, pic.relname, "
+	/* 14: REPLICA IDENTITY refuses an invalid index, and a partitioned one is valid once
+	 * every partition's index is attached: the indexes under it. */
+	"  CASE WHEN ic.relkind = 'I' AND x.indisreplident THEN pg_catalog.array_to_string(ARRAY("
+	"    WITH RECURSIVE d(oid) AS ("
+	"      SELECT i.inhrelid FROM pg_catalog.pg_inherits i WHERE i.inhparent = x.indexrelid "
+	"      UNION ALL SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN d ON i.inhparent = d.oid) "
+	"    SELECT d.oid FROM d), ',') END "
 	"FROM pg_catalog.pg_index x "
 	"JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid "
 	"JOIN pg_catalog.pg_class t ON t.oid = x.indrelid "
@@ -54,21 +61,34 @@ typedef struct index_row {
 
 /* A step of the index (attach, cluster, replica identity) that needs the index's object, which
  * is the constraint's for a constraint index. */
-static int add_index_step(nsp_catalog_ctx *ctx, const index_row *r, Neosync__Plugin__V1__ObjectKind kind,
-			  nsp_catref ref, const char *what, const char *sql,
-			  Neosync__Plugin__V1__LockMode lock, nsp_strbuf *identity)
+static nsp_object *add_index_step(nsp_catalog_ctx *ctx, const index_row *r,
+				  Neosync__Plugin__V1__ObjectKind kind, nsp_catref ref, const char *what,
+				  const char *sql, Neosync__Plugin__V1__LockMode lock, nsp_strbuf *identity)
 {
 	nsp_strbuf_reset(identity);
 	nsp_strbuf_appendf(identity, "%s.%s.%s %s", r->schema, r->relname, r->name, what);
 	if (nsp_strbuf_failed(identity))
-		return -1;
+		return NULL;
 	nsp_object *o = nsp_model_add(ctx->model, kind, POST, ref, r->schema, r->name, identity->data, sql);
 	if (o == NULL || nsp_object_set_table(o, r->table_oid, r->table, lock) != 0 ||
 	    nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, r->oid}) != 0)
-		return -1;
+		return NULL;
 	o->cost = r->cost;
-	if (r->parent_oid != 0 && kind == K(INDEX_ATTACH))
-		return nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, r->parent_oid});
+	return o;
+}
+
+/* o needs the ATTACH step of each index of a comma-separated oid list. */
+static int needs_attach_list(nsp_object *o, const char *list)
+{
+	for (const char *p = list; p != NULL && *p != '\0';) {
+		char *end;
+		unsigned long oid = strtoul(p, &end, 10);
+		if (end == p)
+			break;
+		if (nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_INHERITS, (uint32_t)oid}) != 0)
+			return -1;
+		p = *end == ',' ? end + 1 : end;
+	}
 	return 0;
 }
 
@@ -105,9 +125,12 @@ static int add_index(nsp_catalog_ctx *ctx, const PGresult *res, int i, const ind
 		nsp_strbuf_append(sql, " ATTACH PARTITION ");
 		nsp_strbuf_append_qualified(sql, r->schema, r->name);
 		nsp_strbuf_append(sql, ";");
-		if (nsp_strbuf_failed(sql) ||
-		    add_index_step(ctx, r, K(INDEX_ATTACH), (nsp_catref){NSP_CLASS_PG_INHERITS, r->oid},
-				   "attach", sql->data, L(SHARE_UPDATE_EXCLUSIVE), identity) != 0)
+		nsp_object *o = nsp_strbuf_failed(sql) ? NULL
+				: add_index_step(ctx, r, K(INDEX_ATTACH),
+						 (nsp_catref){NSP_CLASS_PG_INHERITS, r->oid}, "attach",
+						 sql->data, L(SHARE_UPDATE_EXCLUSIVE), identity);
+		if (o == NULL ||
+		    nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, r->parent_oid}) != 0)
 			return -1;
 	}
 	if (nsp_cell_bool(res, i, 7)) {
@@ -119,7 +142,7 @@ static int add_index(nsp_catalog_ctx *ctx, const PGresult *res, int i, const ind
 		nsp_strbuf_append(sql, ";");
 		if (nsp_strbuf_failed(sql) ||
 		    add_index_step(ctx, r, K(TABLE_PROPERTY), (nsp_catref){0, 0}, "cluster on", sql->data,
-				   L(SHARE_UPDATE_EXCLUSIVE), identity) != 0)
+				   L(SHARE_UPDATE_EXCLUSIVE), identity) == NULL)
 			return -1;
 	}
 	if (nsp_cell_bool(res, i, 8)) {
@@ -129,9 +152,10 @@ static int add_index(nsp_catalog_ctx *ctx, const PGresult *res, int i, const ind
 		nsp_strbuf_append(sql, " REPLICA IDENTITY USING INDEX ");
 		nsp_strbuf_append_ident(sql, r->name);
 		nsp_strbuf_append(sql, ";");
-		if (nsp_strbuf_failed(sql) ||
-		    add_index_step(ctx, r, K(TABLE_PROPERTY), (nsp_catref){0, 0}, "replica identity",
-				   sql->data, L(ACCESS_EXCLUSIVE), identity) != 0)
+		nsp_object *o = nsp_strbuf_failed(sql) ? NULL
+				: add_index_step(ctx, r, K(TABLE_PROPERTY), (nsp_catref){0, 0},
+						 "replica identity", sql->data, L(ACCESS_EXCLUSIVE), identity);
+		if (o == NULL || needs_attach_list(o, nsp_cell(res, i, 14)) != 0)
 			return -1;
 	}
 	return 0;

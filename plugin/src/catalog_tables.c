@@ -27,7 +27,7 @@
 
 enum {
 	T_OID, T_NSPNAME, T_RELNAME, T_NSPOID, T_RELKIND, T_PERSISTENCE, T_ISPARTITION, T_PARTKEY,
-	T_BOUND, T_PART_PARENT, T_PART_PARENT_NAME, T_INHERITS, T_INHERIT_OIDS, T_OPTIONS, T_AM,
+	T_BOUND, T_PART_PARENT, T_PART_PARENT_NSP, T_PART_PARENT_REL, T_INHERITS, T_INHERIT_OIDS, T_OPTIONS, T_AM,
 	T_REPLIDENT, T_ROWTYPE, T_ROWTYPE_ARRAY, T_SIZE, T_OFTYPE, T_OFTYPE_OID,
 };
 
@@ -37,7 +37,7 @@ static const char tables_sql[] =
 	"  c.relispartition, "
 	"  CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END, "
 	"  CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END, "
-	"  pp.inhparent, pp.inhparent::pg_catalog.regclass::pg_catalog.text, "
+	"  pp.inhparent, ppn.nspname, ppc.relname, "
 	"  (SELECT pg_catalog.string_agg(i.inhparent::pg_catalog.regclass::pg_catalog.text, ', ' "
 	"          ORDER BY i.inhseqno) "
 	"     FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid), "
@@ -60,6 +60,8 @@ static const char tables_sql[] =
 	"LEFT JOIN pg_catalog.pg_type rt ON rt.oid = c.reltype "
 	"LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam "
 	"LEFT JOIN pg_catalog.pg_inherits pp ON pp.inhrelid = c.oid AND c.relispartition "
+	"LEFT JOIN pg_catalog.pg_class ppc ON ppc.oid = pp.inhparent "
+	"LEFT JOIN pg_catalog.pg_namespace ppn ON ppn.oid = ppc.relnamespace "
 	"WHERE " TABLE_FILTER " "
 	"ORDER BY n.nspname, c.relname";
 
@@ -389,24 +391,33 @@ static int add_identity_steps(nsp_catalog_ctx *ctx, nsp_object *table, const cha
 static int add_attach(nsp_catalog_ctx *ctx, nsp_object *table, const char *qname,
 		      const PGresult *tabs, int i, uint64_t cost, nsp_strbuf *sql)
 {
-	const char *parent = nsp_cell(tabs, i, T_PART_PARENT_NAME);
 	const char *bound = nsp_cell(tabs, i, T_BOUND);
-	if (parent == NULL || bound == NULL)
+	if (nsp_cell(tabs, i, T_PART_PARENT_REL) == NULL || bound == NULL)
 		return 0;
+	nsp_strbuf parent;
+	nsp_strbuf_init(&parent);
+	nsp_strbuf_append_qualified(&parent, nsp_cell(tabs, i, T_PART_PARENT_NSP),
+				    nsp_cell(tabs, i, T_PART_PARENT_REL));
 	nsp_strbuf_reset(sql);
-	nsp_strbuf_appendf(sql, "ALTER TABLE ONLY %s ATTACH PARTITION %s %s;", parent, qname, bound);
+	nsp_strbuf_appendf(sql, "ALTER TABLE ONLY %s ATTACH PARTITION %s %s;", parent.data, qname, bound);
 	char identity[1024];
 	snprintf(identity, sizeof(identity), "%s.%s attach", table->schema, table->name);
-	nsp_object *o = nsp_strbuf_failed(sql) ? NULL
-			: nsp_model_add(ctx->model, K(PARTITION_ATTACH), PRE, (nsp_catref){0, 0},
-					table->schema, table->name, identity, sql->data);
+	nsp_object *o = nsp_strbuf_failed(sql) || nsp_strbuf_failed(&parent)
+				? NULL
+				: nsp_model_add(ctx->model, K(PARTITION_ATTACH), PRE, (nsp_catref){0, 0},
+						table->schema, table->name, identity, sql->data);
+	/* The step is recorded against the parent, which it locks SHARE UPDATE EXCLUSIVE
+	 * (the partition itself is locked ACCESS EXCLUSIVE). */
 	uint32_t parent_oid = nsp_cell_oid(tabs, i, T_PART_PARENT);
+	int rc = 0;
 	if (o == NULL || nsp_object_needs(o, table->index) != 0 ||
 	    nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, parent_oid}) != 0 ||
-	    nsp_object_set_table(o, parent_oid, parent, LOCK(SHARE_UPDATE_EXCLUSIVE)) != 0)
-		return -1;
-	o->cost = cost;
-	return 0;
+	    nsp_object_set_table(o, parent_oid, parent.data, LOCK(SHARE_UPDATE_EXCLUSIVE)) != 0)
+		rc = -1;
+	else
+		o->cost = cost;
+	nsp_strbuf_free(&parent);
+	return rc;
 }
 
 /* Group the column rows by table: one range per table oid, sorted for bsearch. */

@@ -267,7 +267,8 @@ int nsp_catalog_load_views(nsp_catalog_ctx *ctx)
 }
 
 /* The matviews each matview reads, directly or through views (pg_depend records a view's or
- * matview's references on its "_RETURN" rule): a refresh follows the refreshes of those. */
+ * matview's references on its "_RETURN" rule): a refresh follows the refreshes of those, and
+ * cannot run when one of them has no data in the source (REFRESH would fail). */
 static int load_refresh_order(nsp_catalog_ctx *ctx, refresh_entry *refresh, size_t nrefresh)
 {
 	if (nrefresh > 1)
@@ -287,8 +288,10 @@ static int load_refresh_order(nsp_catalog_ctx *ctx, refresh_entry *refresh, size
 		"  JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass "
 		"    AND d.objid = r.oid AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass "
 		"    AND d.refobjid <> v.oid AND d.deptype = 'n') "
-		"SELECT DISTINCT reads.matview, reads.rel FROM reads "
+		"SELECT DISTINCT reads.matview, reads.rel, m.relispopulated, "
+		"  pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(m.relname) FROM reads "
 		"JOIN pg_catalog.pg_class m ON m.oid = reads.rel AND m.relkind = 'm' "
+		"JOIN pg_catalog.pg_namespace n ON n.oid = m.relnamespace "
 		"WHERE reads.rel <> reads.matview");
 	if (res == NULL)
 		return -1;
@@ -296,8 +299,19 @@ static int load_refresh_order(nsp_catalog_ctx *ctx, refresh_entry *refresh, size
 	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
 		const refresh_entry *a = refresh_find(refresh, nrefresh, nsp_cell_oid(res, i, 0));
 		const refresh_entry *b = refresh_find(refresh, nrefresh, nsp_cell_oid(res, i, 1));
-		if (a != NULL && b != NULL && a != b)
-			rc = nsp_object_needs(ctx->model->objects[a->index], b->index);
+		if (a == NULL || a == b)
+			continue;
+		nsp_object *o = ctx->model->objects[a->index];
+		if (b != NULL) {
+			rc = nsp_object_needs(o, b->index);
+		} else if (!nsp_cell_bool(res, i, 2) && o->skip_reason == NULL) {
+			/* The source itself could not refresh it now: it reads a matview without data. */
+			char reason[512];
+			snprintf(reason, sizeof(reason),
+				 "reads materialized view %s, which is not populated in the source",
+				 nsp_cell(res, i, 3));
+			rc = nsp_object_set_skip_reason(o, reason);
+		}
 	}
 	PQclear(res);
 	if (rc != 0)

@@ -1,19 +1,22 @@
 /* neosync-host-sim - runs Neosync schema plugins the way a Neosync sync worker does.
  *
  *   neosync-host-sim describe --plugin PATH [--json]
- *   neosync-host-sim run --config JOB.json [--json] [--verbose]
+ *   neosync-host-sim run --config JOB.json [--remote ADDR] [--json] [--verbose]
+ *   neosync-host-sim serve --plugin PATH --listen ADDR [--tls-cert F --tls-key F ...]
  *   neosync-host-sim help [COMMAND]
  *   neosync-host-sim --help | --version
  *
  * Reports go to stdout; logs, progress and errors to stderr. Exit status: 0 success; 1 fatal
  * error or bad usage; 2 (run) the job finished with failed or skipped steps.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "grpc_server.h"
 #include "host_api.h"
 #include "job_runner.h"
 #include "json_proto.h"
@@ -33,6 +36,7 @@ typedef struct command {
 static int cmd_describe(int argc, char **argv);
 static int cmd_run(int argc, char **argv);
 static int cmd_planned(int argc, char **argv);
+static int cmd_serve(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
 
 static const command commands[] = {
@@ -49,7 +53,7 @@ static const command commands[] = {
 	 "  -h, --help      show this help\n",
 	 cmd_describe, false},
 	{"run", "run a sync job: pre-sync hooks, data step, post-sync hooks",
-	 "Usage: " PROG " run --config JOB.json [--json] [--verbose]\n"
+	 "Usage: " PROG " run --config JOB.json [--remote ADDR] [--json] [--verbose]\n"
 	 "\n"
 	 "Run the job in JOB.json (proto3 JSON of neosync.plugin.v1.JobConfig): the enabled hooks'\n"
 	 "pre-sync in ascending priority (ties by name), then the data step (rows copied from the\n"
@@ -58,6 +62,9 @@ static const command commands[] = {
 	 "\n"
 	 "Options:\n"
 	 "  --config PATH   the job config (JSON)\n"
+	 "  --remote ADDR   call every hook over gRPC at ADDR (a `serve` host: unix:/path or\n"
+	 "                  host:port) instead of loading its plugin in-process; a hook whose\n"
+	 "                  plugin names an `address` is always called there\n"
 	 "  --json          print one JSON document {preSync, hydration, postSync, ...} instead\n"
 	 "  -v, --verbose   log debug lines too (or set NSP_LOG_LEVEL=debug|info|warning|error)\n"
 	 "  -h, --help      show this help\n"
@@ -73,12 +80,30 @@ static const command commands[] = {
 	 "PLANNED - not available yet in this build. It will print the plan a pre-sync would apply\n"
 	 "(a dry run) without touching the destination.\n",
 	 cmd_planned, true},
-	{"serve", "(planned, not available yet) serve a plugin over gRPC",
-	 "Usage: " PROG " serve ...\n"
+	{"serve", "serve a plugin over gRPC (neosync.plugin.v1.SchemaPlugin)",
+	 "Usage: " PROG " serve --plugin PATH --listen ADDR [OPTIONS]\n"
 	 "\n"
-	 "PLANNED - not available yet in this build (issue 6). It will host a plugin behind the\n"
-	 "gRPC service neosync.plugin.v1.SchemaPlugin, for job hooks that name an `address`.\n",
-	 cmd_planned, true},
+	 "Load the plugin once and serve it behind the gRPC service neosync.plugin.v1.SchemaPlugin\n"
+	 "(Describe; PreSync and PostSync stream progress events, then the response) and the\n"
+	 "standard health check grpc.health.v1.Health/Check, for job hooks that name an `address`\n"
+	 "and for `run --remote`. Every call runs on its own thread with its own plugin handle.\n"
+	 "Logs are JSON lines on stderr. SIGTERM or SIGINT: no new calls, calls in flight finish\n"
+	 "or are cancelled after the grace period, exit status 0.\n"
+	 "\n"
+	 "Options:\n"
+	 "  --plugin PATH              the plugin's shared object\n"
+	 "  --listen ADDR              unix:/path/to.sock (created mode 0600; a stale socket file is\n"
+	 "                             replaced, a live one refused), HOST:PORT, [V6]:PORT or :PORT\n"
+	 "                             (127.0.0.1); port 0 picks a free port (see the log)\n"
+	 "  --tls-cert FILE            PEM certificate chain (TLS on; with --tls-key)\n"
+	 "  --tls-key FILE             PEM private key\n"
+	 "  --tls-client-ca FILE       require client certificates signed by this CA (mutual TLS)\n"
+	 "  --allow-insecure-remote    allow a non-loopback TCP address without TLS\n"
+	 "  --max-message-bytes N      largest message received or sent (default 67108864 = 64 MiB)\n"
+	 "  --grace-seconds N          on SIGTERM, how long calls in flight may finish (default 10)\n"
+	 "  -v, --verbose              log debug lines too (or NSP_LOG_LEVEL=debug|info|warning|error)\n"
+	 "  -h, --help                 show this help\n",
+	 cmd_serve, false},
 	{"help", "show help for a command", "Usage: " PROG " help [COMMAND]\n", cmd_help, false},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -243,6 +268,7 @@ static int cmd_run(int argc, char **argv)
 {
 	const command *cmd = find_command("run");
 	const char *config = NULL;
+	const char *remote = NULL;
 	bool json = false;
 
 	for (int i = 1; i < argc; i++) {
@@ -252,6 +278,9 @@ static int cmd_run(int argc, char **argv)
 			return 0;
 		}
 		if ((t = take_value(cmd, argc, argv, &i, "--config", &config)) != 0) {
+			if (t < 0)
+				return 1;
+		} else if ((t = take_value(cmd, argc, argv, &i, "--remote", &remote)) != 0) {
 			if (t < 0)
 				return 1;
 		} else if (strcmp(argv[i], "--json") == 0) {
@@ -264,6 +293,9 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (config == NULL || config[0] == '\0')
 		return usage_error(cmd, "%s", "--config JOB.json is required");
+	if (remote != NULL && remote[0] == '\0')
+		return usage_error(cmd, "%s", "--remote needs an address");
+	nsp_job_set_remote(remote);
 
 	char err[256];
 	if (nsp_host_signals_install(err, sizeof(err)) != 0) {
@@ -296,6 +328,70 @@ static int cmd_run(int argc, char **argv)
 		status = 1;
 	}
 	return status;
+}
+
+static int parse_long(const command *cmd, const char *opt, const char *v, long min, long max,
+		      long *out)
+{
+	char *end;
+	errno = 0;
+	long n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < min || n > max) {
+		usage_error(cmd, "%s: expected a whole number from %ld to %ld, got \"%s\"", opt, min,
+			    max, v);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+	const command *cmd = find_command("serve");
+	nsp_grpc_server_options o;
+	const char *max_msg = NULL, *grace = NULL;
+
+	memset(&o, 0, sizeof(o));
+	o.grace_seconds = -1;
+	for (int i = 1; i < argc; i++) {
+		int t = 0;
+		if (is_help(argv[i])) {
+			fputs(cmd->usage, stdout);
+			return 0;
+		}
+		if ((t = take_value(cmd, argc, argv, &i, "--plugin", &o.plugin_path)) != 0 ||
+		    (t = take_value(cmd, argc, argv, &i, "--listen", &o.listen)) != 0 ||
+		    (t = take_value(cmd, argc, argv, &i, "--tls-cert", &o.tls_cert)) != 0 ||
+		    (t = take_value(cmd, argc, argv, &i, "--tls-key", &o.tls_key)) != 0 ||
+		    (t = take_value(cmd, argc, argv, &i, "--tls-client-ca", &o.tls_client_ca)) != 0 ||
+		    (t = take_value(cmd, argc, argv, &i, "--max-message-bytes", &max_msg)) != 0 ||
+		    (t = take_value(cmd, argc, argv, &i, "--grace-seconds", &grace)) != 0) {
+			if (t < 0)
+				return 1;
+		} else if (strcmp(argv[i], "--allow-insecure-remote") == 0) {
+			o.allow_insecure_remote = true;
+		} else if (strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0) {
+			nsp_host_set_log_level(NSP_LOG_DEBUG);
+		} else {
+			return usage_error(cmd, "unknown argument: %s", argv[i]);
+		}
+	}
+	if (o.plugin_path == NULL || o.plugin_path[0] == '\0')
+		return usage_error(cmd, "%s", "--plugin PATH is required");
+	if (o.listen == NULL || o.listen[0] == '\0')
+		return usage_error(cmd, "%s", "--listen ADDR is required");
+	long n;
+	if (max_msg != NULL) {
+		if (parse_long(cmd, "--max-message-bytes", max_msg, 1024, 0x7fffffffL, &n) != 0)
+			return 1;
+		o.max_message_bytes = n;
+	}
+	if (grace != NULL) {
+		if (parse_long(cmd, "--grace-seconds", grace, 0, 86400, &n) != 0)
+			return 1;
+		o.grace_seconds = (int)n;
+	}
+	return nsp_grpc_serve(&o);
 }
 
 static int cmd_planned(int argc, char **argv)

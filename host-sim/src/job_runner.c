@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "grpc_client.h"
 #include "host_api.h"
 #include "hydrate.h"
 #include "job_config.h"
@@ -122,7 +123,66 @@ typedef struct running_hook {
 	nsp_host_ctx ctx; /* outlives the plugin handle */
 	nsp_host_api api;
 	nsp_loaded_plugin *plugin;
+	nsp_grpc_client *remote; /* set instead of plugin when the hook runs on a plugin host */
 } running_hook;
+
+/* --- remote hooks (gRPC, issue 6) ---------------------------------------------------------- *
+ * A hook runs remotely when `run --remote ADDR` was given (every hook, at ADDR) or when its
+ * plugin names an `address`; the calls then go to grpc_client.h, which returns the same response
+ * messages and hook statuses as the in-process loader, so the report is built the same way. */
+static const char *remote_override;
+
+void nsp_job_set_remote(const char *address)
+{
+	remote_override = address;
+}
+
+static const char *remote_address(const Neosync__Plugin__V1__JobHook *h)
+{
+	if (remote_override != NULL && remote_override[0] != '\0')
+		return remote_override;
+	if (h->plugin != NULL &&
+	    h->plugin->target_case == NEOSYNC__PLUGIN__V1__PLUGIN_HOOK__TARGET_ADDRESS)
+		return h->plugin->address;
+	return NULL;
+}
+
+/* Connect to the hook's plugin host and describe it (the remote counterpart of loading). */
+static int remote_open(running_hook *h, const char *address, char *err, size_t errlen)
+{
+	Neosync__Plugin__V1__DescribeResponse *d = NULL;
+	if (nsp_grpc_client_open(address, &h->api, 0, &h->remote, err, errlen) != 0 ||
+	    nsp_grpc_client_describe(h->remote, &d, err, errlen) != 0)
+		return -1;
+	const Neosync__Plugin__V1__PluginInfo *info = d->info;
+	nsp_host_logf("host", NSP_LOG_INFO, "hook %s (priority %d): %s %s, ABI %u.%u, at %s",
+		      h->ctx.name, (int)h->cfg->priority,
+		      info != NULL && info->name != NULL ? info->name : "(unnamed)",
+		      info != NULL && info->version != NULL ? info->version : "",
+		      info != NULL ? (unsigned)info->abi_major : 0u,
+		      info != NULL ? (unsigned)info->abi_minor : 0u, address);
+	neosync__plugin__v1__describe_response__free_unpacked(d, NULL);
+	return 0;
+}
+
+static int hook_pre_sync(running_hook *h, const Neosync__Plugin__V1__PreSyncRequest *req,
+			 Neosync__Plugin__V1__PreSyncResponse **out, int *status, char *err,
+			 size_t errlen)
+{
+	if (h->remote != NULL)
+		return nsp_grpc_client_pre_sync(h->remote, req, out, status, err, errlen);
+	return nsp_loader_pre_sync(h->plugin, req, out, status, err, errlen);
+}
+
+static int hook_post_sync(running_hook *h, const Neosync__Plugin__V1__PostSyncRequest *req,
+			  Neosync__Plugin__V1__PostSyncResponse **out, int *status, char *err,
+			  size_t errlen)
+{
+	if (h->remote != NULL)
+		return nsp_grpc_client_post_sync(h->remote, req, out, status, err, errlen);
+	return nsp_loader_post_sync(h->plugin, req, out, status, err, errlen);
+}
+/* --- end of remote hooks ------------------------------------------------------------------- */
 
 static bool error_is_fatal(int hook_status, const Neosync__Plugin__V1__Error *e)
 {
@@ -279,14 +339,14 @@ int nsp_job_run(const char *config_path, nsp_report *r)
 				 name);
 			goto done;
 		}
-		if (h->plugin->target_case == NEOSYNC__PLUGIN__V1__PLUGIN_HOOK__TARGET_ADDRESS) {
+		if (h->plugin->target_case == NEOSYNC__PLUGIN__V1__PLUGIN_HOOK__TARGET_ADDRESS &&
+		    (h->plugin->address == NULL || h->plugin->address[0] == '\0')) {
 			snprintf(r->fatal, sizeof(r->fatal),
-				 "job config %s: hook %s: remote hooks need `serve`, see issue 6 "
-				 "(plugin.address %s is not supported yet; use plugin.path)",
-				 config_path, name, h->plugin->address != NULL ? h->plugin->address : "");
+				 "job config %s: hook %s: plugin.address is empty", config_path, name);
 			goto done;
 		}
-		if (h->plugin->path == NULL || h->plugin->path[0] == '\0') {
+		if (remote_address(h) == NULL &&
+		    (h->plugin->path == NULL || h->plugin->path[0] == '\0')) {
 			snprintf(r->fatal, sizeof(r->fatal),
 				 "job config %s: hook %s: plugin.path is empty", config_path, name);
 			goto done;
@@ -321,6 +381,14 @@ int nsp_job_run(const char *config_path, nsp_report *r)
 	for (size_t i = 0; i < nhooks; i++) {
 		running_hook *h = &hooks[i];
 		nsp_host_api_make(&h->api, &h->ctx, r->hooks[i].name, nsp_host_log_level());
+		const char *address = remote_address(h->cfg);
+		if (address != NULL) {
+			if (remote_open(h, address, err, sizeof(err)) != 0) {
+				set_fatal(r, "hook %s: %s", r->hooks[i].name, err);
+				goto done;
+			}
+			continue;
+		}
 		if (nsp_loader_open(h->cfg->plugin->path, &h->api, &h->plugin, err, sizeof(err)) != 0) {
 			set_fatal(r, "hook %s: %s", r->hooks[i].name, err);
 			goto done;
@@ -352,7 +420,7 @@ int nsp_job_run(const char *config_path, nsp_report *r)
 
 		nsp_host_logf("host", NSP_LOG_INFO, "hook %s: pre-sync", rh->name);
 		double t0 = now_seconds();
-		int rc = nsp_loader_pre_sync(h->plugin, &req, &rh->pre, &rh->pre_status, err,
+		int rc = hook_pre_sync(h, &req, &rh->pre, &rh->pre_status, err,
 					     sizeof(err));
 		rh->pre_seconds = now_seconds() - t0;
 		nsp_host_status_clear();
@@ -412,7 +480,7 @@ int nsp_job_run(const char *config_path, nsp_report *r)
 
 		nsp_host_logf("host", NSP_LOG_INFO, "hook %s: post-sync", rh->name);
 		double t0 = now_seconds();
-		int rc = nsp_loader_post_sync(h->plugin, &req, &rh->post, &rh->post_status, err,
+		int rc = hook_post_sync(h, &req, &rh->post, &rh->post_status, err,
 					      sizeof(err));
 		rh->post_seconds = now_seconds() - t0;
 		nsp_host_status_clear();
@@ -431,8 +499,10 @@ int nsp_job_run(const char *config_path, nsp_report *r)
 		(void)cancelled(r, "during post-sync");
 
 done:
-	for (size_t i = 0; hooks != NULL && i < nhooks; i++)
+	for (size_t i = 0; hooks != NULL && i < nhooks; i++) {
 		nsp_loader_close(hooks[i].plugin);
+		nsp_grpc_client_close(hooks[i].remote);
+	}
 	free(hooks);
 	free(order);
 	if (cfg != NULL)

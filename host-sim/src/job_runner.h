@@ -1,8 +1,9 @@
 /* job_runner - `neosync-host-sim run`: a sync job as a Neosync worker runs it.
  *
  *  1. Load the job config (job_config.h) and check it: source and destination connections set;
- *     every enabled hook names a plugin `path`. A hook with an `address` (a remote plugin host
- *     over gRPC) is refused for now: remote hooks need `serve` (issue 6).
+ *     every enabled hook names a plugin `path`, or an `address`: a plugin host over gRPC
+ *     (`neosync-host-sim serve`, grpc_client.h), whose hooks are called remotely; with
+ *     nsp_job_set_remote(ADDR) (`run --remote ADDR`) every hook is called at ADDR.
  *  2. Order the enabled hooks by ascending `priority` (lower runs first); ties are broken by
  *     `name` (byte-wise), then by their position in the config. Disabled hooks are ignored.
  *  3. Load every plugin (loader.h) before running any hook, so a bad path or ABI stops the job
@@ -38,6 +39,9 @@ int nsp_job_run(const char *config_path, nsp_report *report);
  * cfg (free() it). Returns 0, or non-zero with a message in err. */
 int nsp_job_order_hooks(const Neosync__Plugin__V1__JobConfig *cfg,
 			Neosync__Plugin__V1__JobHook ***out, size_t *n, char *err, size_t errlen);
+
+/* Call every hook over gRPC at address (NULL: as each hook's config says). */
+void nsp_job_set_remote(const char *address);
 
 /* A random run id: 32 lowercase hex digits and a NUL into out (33 bytes). */
 void nsp_job_make_run_id(char out[33]);

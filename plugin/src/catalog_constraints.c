@@ -25,7 +25,11 @@
  *   post-sync; a check of a partitioned table waits for the ATTACH PARTITION steps below it;
  * - PK/UNIQUE/EXCLUDE are post-sync, ALTER TABLE ONLY (on a partitioned table that builds the
  *   parent's index only; each partition's constraint is its own step, attached by
- *   catalog_indexes.c); the constraint's index stands for the constraint in pg_depend;
+ *   catalog_indexes.c); the constraint's index stands for the constraint in pg_depend.
+ *   A PK/UNIQUE of a plain table is built as CREATE UNIQUE INDEX (SHARE lock: it builds
+ *   alongside the table's other indexes) and then ADD CONSTRAINT ... USING INDEX (a short
+ *   ACCESS EXCLUSIVE); PostgreSQL refuses USING INDEX on partitioned tables and exclusion
+ *   constraints, which are added directly;
  * - foreign keys are post-sync, added NOT VALID and validated in a second step so that
  *   validations can run in parallel; PostgreSQL < 18 refuses NOT VALID foreign keys on
  *   partitioned tables, so those (and keys referencing a partitioned table) are added
@@ -57,11 +61,16 @@ static const char *const constraints_sql =
 	"      UNION ALL SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN d ON i.inhparent = d.oid "
 	"      JOIN pg_catalog.pg_class p ON p.oid = i.inhrelid AND p.relkind = 'p') "
 	"    SELECT d.oid FROM d), ',') END, "
-	"  rt.relkind "
+	"  rt.relkind, "
+	/* 16: the index of a PK/UNIQUE of a plain table, built first (see above) */
+	"  CASE WHEN c.contype IN ('p', 'u') AND t.relkind = 'r' AND c.conindid <> 0 "
+	"       THEN pg_catalog.pg_get_indexdef(c.conindid) END, "
+	"  c.condeferrable, c.condeferred, pg_catalog.quote_ident(ic.relname) "
 	"FROM pg_catalog.pg_constraint c "
 	"JOIN pg_catalog.pg_class t ON t.oid = c.conrelid "
 	"JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "
 	"LEFT JOIN pg_catalog.pg_class rt ON rt.oid = c.confrelid "
+	"LEFT JOIN pg_catalog.pg_class ic ON ic.oid = c.conindid "
 	"WHERE c.contype IN ('c', 'p', 'u', 'x', 'f') AND t.relkind IN ('r', 'p') "
 	"  AND t.relpersistence <> 't' AND " NSP_SQL_USER_SCHEMA("n") " "
 	"  AND " NSP_SQL_NOT_EXT_MEMBER("pg_class", "t.oid") " "
@@ -174,6 +183,25 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 		break;
 	}
 
+	/* The index first, when the constraint can be added USING it. */
+	const char *indexdef = nsp_cell(res, i, 16);
+	nsp_object *index = NULL;
+	if (indexdef != NULL) {
+		nsp_strbuf_reset(identity);
+		nsp_strbuf_appendf(identity, "%s.%s.%s index", schema, relname, conname);
+		nsp_strbuf_reset(sql);
+		nsp_strbuf_append(sql, indexdef);
+		nsp_strbuf_append(sql, ";");
+		if (nsp_strbuf_failed(sql) || nsp_strbuf_failed(identity))
+			return -1;
+		index = nsp_model_add(ctx->model, K(INDEX), POST, (nsp_catref){0, 0}, schema,
+				      nsp_cell(res, i, 19), identity->data, sql->data);
+		if (index == NULL || nsp_object_set_table(index, table_oid, table, L(SHARE)) != 0 ||
+		    nsp_object_needs_ref(index, (nsp_catref){NSP_CLASS_PG_CLASS, table_oid}) != 0)
+			return -1;
+		index->cost = cost;
+	}
+
 	nsp_strbuf_reset(identity);
 	nsp_strbuf_appendf(identity, "%s.%s.%s", schema, relname, conname);
 	nsp_strbuf_reset(sql);
@@ -181,15 +209,26 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 	nsp_strbuf_append(sql, table);
 	nsp_strbuf_append(sql, " ADD CONSTRAINT ");
 	nsp_strbuf_append_ident(sql, conname);
-	nsp_strbuf_append_char(sql, ' ');
-	nsp_strbuf_append(sql, def);
-	nsp_strbuf_append(sql, split_fk ? " NOT VALID;" : ";");
+	if (index != NULL) {
+		nsp_strbuf_append(sql, contype == 'p' ? " PRIMARY KEY USING INDEX " : " UNIQUE USING INDEX ");
+		nsp_strbuf_append(sql, nsp_cell(res, i, 19));
+		if (nsp_cell_bool(res, i, 17))
+			nsp_strbuf_append(sql, " DEFERRABLE");
+		if (nsp_cell_bool(res, i, 18))
+			nsp_strbuf_append(sql, " INITIALLY DEFERRED");
+		nsp_strbuf_append(sql, ";");
+	} else {
+		nsp_strbuf_append_char(sql, ' ');
+		nsp_strbuf_append(sql, def);
+		nsp_strbuf_append(sql, split_fk ? " NOT VALID;" : ";");
+	}
 	if (nsp_strbuf_failed(sql) || nsp_strbuf_failed(identity))
 		return -1;
 	nsp_object *o = nsp_model_add(ctx->model, kind, phase, (nsp_catref){NSP_CLASS_PG_CONSTRAINT, oid},
 				      schema, conname, identity->data, sql->data);
 	if (o == NULL || nsp_object_set_table(o, table_oid, table, lock) != 0 ||
-	    nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, table_oid}) != 0)
+	    nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, table_oid}) != 0 ||
+	    (index != NULL && nsp_object_needs(o, index->index) != 0))
 		return -1;
 	o->cost = cost;
 

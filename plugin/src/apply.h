@@ -1,14 +1,18 @@
 /* apply - the executor: runs plan steps on the destination and records one StepResult each.
- * Pre-sync runs its steps in one transaction (all or nothing). Post-sync runs the DAG: a step
- * whose dependency failed or was skipped is skipped with the reason; a failure stops nothing
- * else. */
+ *  - apply_pre.c: pre-sync, in one transaction (all or nothing), with the on-existing policy;
+ *  - apply_post.c: post-sync, the DAG on N connections, lock-aware, largest table first;
+ *  - results.c: step results and the summary;
+ *  - session.c: the settings of destination sessions.
+ * Both phases ask destination.c what already exists, so that re-runs are idempotent. */
 #ifndef NSP_APPLY_H
 #define NSP_APPLY_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 
 #include "error.h"
 #include "neosync/plugin.h"
+#include "neosync/plugin/v1/options.pb-c.h"
 #include "neosync/plugin/v1/plan.pb-c.h"
 
 typedef struct nsp_results {
@@ -16,17 +20,39 @@ typedef struct nsp_results {
 	size_t n;
 } nsp_results;
 
-/* Session settings every destination connection gets: empty search_path (the plan's names are
- * qualified), no function body checks (bodies may name objects created later), lock_timeout. */
-int nsp_apply_prepare_session(PGconn *dst, unsigned lock_timeout_ms, unsigned statement_timeout_ms,
-			      nsp_error *err);
+/* --- session.c ---------------------------------------------------------------------------- */
 
-int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__Plan *plan,
-		  nsp_results *results, nsp_error *err);
-int nsp_apply_post(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__Plan *plan,
-		   nsp_results *results, nsp_error *err);
+/* Open a destination connection with the session settings every step runs under: empty
+ * search_path (the plan's names are qualified), no function body checks (bodies may name
+ * objects created later), lock_timeout and statement_timeout from the options. With
+ * `build` true, also the settings of post-sync build connections (maintenance_work_mem,
+ * max_parallel_maintenance_workers, synchronous_commit), chosen from the server and the
+ * parallelism, then overridden by options.session_settings. */
+int nsp_session_open(const char *url, const Neosync__Plugin__V1__SchemaPluginOptions *opts,
+		     bool build, unsigned parallelism, PGconn **out, nsp_error *err);
+/* Post-sync parallelism: options.parallelism, or the number of cores, at most 8. */
+unsigned nsp_session_parallelism(const Neosync__Plugin__V1__SchemaPluginOptions *opts);
 
+/* --- results.c ---------------------------------------------------------------------------- */
+
+Neosync__Plugin__V1__StepResult *nsp_results_add(nsp_results *results,
+						 const Neosync__Plugin__V1__Step *s,
+						 Neosync__Plugin__V1__StepStatus status, const char *message);
+void nsp_result_set_message(Neosync__Plugin__V1__StepResult *r, const char *msg);
+/* Record a failed statement's SQLSTATE and message (with detail) in r. */
+void nsp_result_set_pg_error(Neosync__Plugin__V1__StepResult *r, const PGresult *res, PGconn *conn);
+/* SQLSTATEs that mean "that object already exists". */
+bool nsp_sqlstate_is_duplicate(const char *sqlstate);
 /* Count results into a Summary (malloc'ed members). */
 Neosync__Plugin__V1__Summary *nsp_results_summarize(const nsp_results *results, uint64_t duration_us);
+uint64_t nsp_now_us(void);
+
+/* --- apply_pre.c / apply_post.c ------------------------------------------------------------ */
+
+int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__SchemaPluginOptions *opts,
+		  const Neosync__Plugin__V1__Plan *plan, nsp_results *results, nsp_error *err);
+int nsp_apply_post(nsp_plugin *h, const char *dst_url,
+		   const Neosync__Plugin__V1__SchemaPluginOptions *opts,
+		   const Neosync__Plugin__V1__Plan *plan, nsp_results *results, nsp_error *err);
 
 #endif

@@ -17,13 +17,6 @@
 
 #define EC(x) NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_##x
 
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /* Pack any response into a buffer the host frees with nsp_hook_free_buffer. */
 static int pack_response(const ProtobufCMessage *msg, uint8_t **out, size_t *out_len)
 {
@@ -141,16 +134,6 @@ static void remember_ids(nsp_plugin *h, const char *job_id, const char *run_id)
 	snprintf(h->run_id, sizeof(h->run_id), "%s", run_id ? run_id : "");
 }
 
-static unsigned opt_lock_timeout(const Neosync__Plugin__V1__SchemaPluginOptions *o)
-{
-	return o ? o->lock_timeout_ms : 0;
-}
-
-static unsigned opt_statement_timeout(const Neosync__Plugin__V1__SchemaPluginOptions *o)
-{
-	return o ? o->statement_timeout_ms : 0;
-}
-
 static unsigned opt_connect_timeout(const Neosync__Plugin__V1__SchemaPluginOptions *o)
 {
 	return o ? o->connect_timeout_s : 0;
@@ -212,7 +195,7 @@ int nsp_hook_pre_sync(nsp_plugin *h, const uint8_t *in, size_t in_len, uint8_t *
 {
 	if (h == NULL || !valid_args(in, in_len, out, out_len))
 		return NSP_ERR_INVALID_ARGUMENT;
-	uint64_t start = now_us();
+	uint64_t start = nsp_now_us();
 	nsp_error err;
 	nsp_error_clear(&err);
 	Neosync__Plugin__V1__PreSyncResponse *resp = malloc(sizeof(*resp));
@@ -236,15 +219,13 @@ int nsp_hook_pre_sync(nsp_plugin *h, const uint8_t *in, size_t in_len, uint8_t *
 				     &resp->plan, &err) == 0 &&
 		    !req->dry_run) {
 			PGconn *dst = NULL;
-			if (nsp_conn_open(req->destination->postgres->url, "destination",
-					  opt_connect_timeout(req->options), &dst, &err) == 0 &&
-			    nsp_apply_prepare_session(dst, opt_lock_timeout(req->options),
-						      opt_statement_timeout(req->options), &err) == 0)
-				nsp_apply_pre(h, dst, resp->plan, &results, &err);
+			if (nsp_session_open(req->destination->postgres->url, req->options, false, 1, &dst,
+					     &err) == 0)
+				nsp_apply_pre(h, dst, req->options, resp->plan, &results, &err);
 			PQfinish(dst);
 		}
 	}
-	resp->summary = nsp_results_summarize(&results, now_us() - start);
+	resp->summary = nsp_results_summarize(&results, nsp_now_us() - start);
 	finish_results(&results, &resp->results, &resp->n_results);
 	mark_partial(resp->summary, &err);
 	if (err.code != EC(OK)) {
@@ -264,7 +245,7 @@ int nsp_hook_post_sync(nsp_plugin *h, const uint8_t *in, size_t in_len, uint8_t 
 {
 	if (h == NULL || !valid_args(in, in_len, out, out_len))
 		return NSP_ERR_INVALID_ARGUMENT;
-	uint64_t start = now_us();
+	uint64_t start = nsp_now_us();
 	nsp_error err;
 	nsp_error_clear(&err);
 	Neosync__Plugin__V1__PostSyncResponse *resp = malloc(sizeof(*resp));
@@ -296,16 +277,10 @@ int nsp_hook_post_sync(nsp_plugin *h, const uint8_t *in, size_t in_len, uint8_t 
 				      "or set replan to plan again from the source");
 		}
 		if (err.code == EC(OK)) {
-			PGconn *dst = NULL;
-			if (nsp_conn_open(req->destination->postgres->url, "destination",
-					  opt_connect_timeout(req->options), &dst, &err) == 0 &&
-			    nsp_apply_prepare_session(dst, opt_lock_timeout(req->options),
-						      opt_statement_timeout(req->options), &err) == 0)
-				nsp_apply_post(h, dst, plan, &results, &err);
-			PQfinish(dst);
+			nsp_apply_post(h, req->destination->postgres->url, req->options, plan, &results, &err);
 		}
 	}
-	resp->summary = nsp_results_summarize(&results, now_us() - start);
+	resp->summary = nsp_results_summarize(&results, nsp_now_us() - start);
 	finish_results(&results, &resp->results, &resp->n_results);
 	mark_partial(resp->summary, &err);
 	if (err.code != EC(OK)) {

@@ -24,10 +24,11 @@ static int write_phase(const Neosync__Plugin__V1__Plan *plan, Neosync__Plugin__V
 		const Neosync__Plugin__V1__Step *s = plan->steps[i];
 		if (s->phase != phase)
 			continue;
-		fprintf(f, "-- step %u: %s %s\n%s\n", s->id,
+		fprintf(f, "-- step %u: %s %s [schema=%s name=%s table=%s]%s%s\n%s\n", s->id,
 			protobuf_c_enum_descriptor_get_value(&neosync__plugin__v1__object_kind__descriptor,
 							     s->kind)->name,
-			s->identity, s->sql);
+			s->identity, s->schema, s->name, s->table, s->skip_reason[0] ? " SKIPPED: " : "",
+			s->skip_reason, s->sql);
 	}
 	fclose(f);
 	return 0;

@@ -1,0 +1,227 @@
+/* Pre-sync: every pre-sync step in one transaction, so that a failure leaves nothing behind.
+ * What already exists on the destination is decided by the on-existing policy:
+ *  - error (default): if any object the plan would create exists (schemas and extensions
+ *    aside: creating tables in an existing schema is normal), refuse, naming them;
+ *  - skip: objects that exist with the same definition are unchanged, with another one they
+ *    are conflicts (left alone, reported); the rest is created;
+ *  - replace: the selected tables that exist are dropped (with what depends on them) first,
+ *    then as skip;
+ *  - strip: not available yet (refused before anything is changed). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply.h"
+#include "connection.h"
+#include "destination.h"
+#include "handle.h"
+#include "strbuf.h"
+
+#define ST(x) NEOSYNC__PLUGIN__V1__STEP_STATUS__STEP_STATUS_##x
+#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
+#define OE(x) NEOSYNC__PLUGIN__V1__ON_EXISTING__ON_EXISTING_##x
+#define PRE NEOSYNC__PLUGIN__V1__PHASE__PHASE_PRE_SYNC
+
+static int oom(nsp_error *err)
+{
+	return nsp_error_set(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_INTERNAL,
+			     "out of memory recording step results");
+}
+
+/* Under `error`, list the existing objects (at most 10 by name) and refuse. */
+static int refuse_existing(const Neosync__Plugin__V1__Plan *plan, const nsp_presence *presence,
+			   nsp_error *err)
+{
+	nsp_strbuf names;
+	nsp_strbuf_init(&names);
+	size_t count = 0;
+	for (size_t i = 0; i < plan->n_steps; i++) {
+		const Neosync__Plugin__V1__Step *s = plan->steps[i];
+		if (s->phase != PRE || s->kind == K(SCHEMA) || s->kind == K(EXTENSION) ||
+		    (presence[i] != NSP_PRESENCE_SAME && presence[i] != NSP_PRESENCE_DIFFERENT))
+			continue;
+		if (count++ < 10)
+			nsp_strbuf_appendf(&names, "%s%s", count > 1 ? ", " : "", s->identity);
+	}
+	if (count > 0)
+		nsp_error_set(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_EXISTS,
+			      "the destination already has %zu of the objects pre-sync would create (%s%s); "
+			      "nothing was changed. Use an empty destination, or set options.onExisting to "
+			      "skip (keep what exists), replace (drop and recreate the selected tables) "
+			      "or strip",
+			      count, names.data, count > 10 ? ", ..." : "");
+	nsp_strbuf_free(&names);
+	return count > 0 ? -1 : 0;
+}
+
+/* Under `replace`: drop the existing selected tables, with what depends on them. */
+static int drop_existing_tables(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__Plan *plan,
+				nsp_presence *presence, nsp_error *err)
+{
+	nsp_strbuf sql;
+	nsp_strbuf_init(&sql);
+	size_t n = 0;
+	for (size_t i = 0; i < plan->n_steps; i++) {
+		const Neosync__Plugin__V1__Step *s = plan->steps[i];
+		if (s->phase != PRE || s->kind != K(TABLE) || s->skip_reason[0] != '\0' ||
+		    (presence[i] != NSP_PRESENCE_SAME && presence[i] != NSP_PRESENCE_DIFFERENT))
+			continue;
+		nsp_strbuf_append(&sql, n++ ? ", " : "DROP TABLE IF EXISTS ");
+		nsp_strbuf_append_qualified(&sql, s->schema, s->name);
+		presence[i] = NSP_PRESENCE_MISSING;
+	}
+	int rc = 0;
+	if (n > 0) {
+		nsp_strbuf_append(&sql, " CASCADE;");
+		nsp_log(h, NSP_LOG_INFO, "replace: dropping %zu existing table(s) and what depends on them", n);
+		rc = nsp_strbuf_failed(&sql) ? oom(err)
+					     : nsp_conn_exec(dst, sql.data, "dropping the tables to replace", err);
+	}
+	nsp_strbuf_free(&sql);
+	return rc;
+}
+
+/* Run one step inside the transaction. `guard`: inside a savepoint, so that "already exists"
+ * (for kinds the probe cannot check) leaves the transaction usable and counts as unchanged. */
+static bool run_in_tx(PGconn *dst, const Neosync__Plugin__V1__Step *s, bool guard,
+		      Neosync__Plugin__V1__StepResult *r)
+{
+	if (s->sql[0] == '\0') {
+		r->status = ST(UNCHANGED);
+		nsp_result_set_message(r, "exists in every database");
+		return true;
+	}
+	if (guard) {
+		PGresult *sp = PQexec(dst, "SAVEPOINT nsp_step");
+		PQclear(sp);
+	}
+	uint64_t start = nsp_now_us();
+	PGresult *res = PQexec(dst, s->sql);
+	r->duration_us = nsp_now_us() - start;
+	ExecStatusType st = PQresultStatus(res);
+	bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+	if (ok) {
+		r->status = ST(APPLIED);
+	} else if (guard && nsp_sqlstate_is_duplicate(PQresultErrorField(res, PG_DIAG_SQLSTATE))) {
+		PGresult *rb = PQexec(dst, "ROLLBACK TO SAVEPOINT nsp_step");
+		PQclear(rb);
+		r->status = ST(UNCHANGED);
+		nsp_result_set_message(r, "already exists on the destination");
+		ok = true;
+	} else {
+		nsp_result_set_pg_error(r, res, dst);
+	}
+	PQclear(res);
+	if (guard && ok && r->status == ST(APPLIED)) {
+		PGresult *rel = PQexec(dst, "RELEASE SAVEPOINT nsp_step");
+		PQclear(rel);
+	}
+	return ok;
+}
+
+int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__SchemaPluginOptions *opts,
+		  const Neosync__Plugin__V1__Plan *plan, nsp_results *results, nsp_error *err)
+{
+	Neosync__Plugin__V1__OnExisting policy = opts ? opts->on_existing : OE(ERROR);
+	if (policy == OE(STRIP))
+		return nsp_error_set(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT,
+				     "options.onExisting: strip is not available yet; nothing was changed");
+	size_t n = plan->n_steps ? plan->n_steps : 1;
+	nsp_presence *presence = calloc(n, sizeof(*presence));
+	char **detail = calloc(n, sizeof(*detail));
+	int rc = -1;
+	if (presence == NULL || detail == NULL) {
+		oom(err);
+		goto out;
+	}
+	if (nsp_destination_probe(dst, plan, PRE, presence, detail, err) != 0)
+		goto out;
+	if (policy == OE(ERROR) && refuse_existing(plan, presence, err) != 0)
+		goto out;
+	if (nsp_conn_exec_simple(dst, "BEGIN", err) != 0)
+		goto out;
+	if (policy == OE(REPLACE) && drop_existing_tables(h, dst, plan, presence, err) != 0) {
+		PGresult *res = PQexec(dst, "ROLLBACK");
+		PQclear(res);
+		goto out;
+	}
+
+	size_t total = 0, done = 0;
+	for (size_t i = 0; i < plan->n_steps; i++)
+		total += plan->steps[i]->phase == PRE;
+	const Neosync__Plugin__V1__Step *failed = NULL;
+	size_t first_result = results->n;
+	for (size_t i = 0; i < plan->n_steps && failed == NULL; i++) {
+		const Neosync__Plugin__V1__Step *s = plan->steps[i];
+		if (s->phase != PRE)
+			continue;
+		Neosync__Plugin__V1__StepResult *r = nsp_results_add(results, s, ST(APPLIED), NULL);
+		if (r == NULL) {
+			oom(err);
+			failed = s;
+			break;
+		}
+		if (nsp_cancelled(h)) {
+			r->status = ST(SKIPPED);
+			nsp_result_set_message(r, "cancelled");
+			failed = s;
+			nsp_error_set(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_CANCELLED,
+				      "pre-sync cancelled before step %u (%s); nothing was applied", s->id,
+				      s->identity);
+			break;
+		}
+		if (s->skip_reason[0] != '\0') {
+			r->status = ST(SKIPPED);
+			nsp_result_set_message(r, s->skip_reason);
+		} else if (presence[i] == NSP_PRESENCE_SAME) {
+			r->status = ST(UNCHANGED);
+			nsp_result_set_message(r, "already exists on the destination");
+		} else if (presence[i] == NSP_PRESENCE_DIFFERENT) {
+			r->status = ST(CONFLICT);
+			char msg[1024];
+			snprintf(msg, sizeof(msg),
+				 "exists on the destination with another definition; left as it is "
+				 "(destination: %.800s)",
+				 detail[i] ? detail[i] : "?");
+			nsp_result_set_message(r, msg);
+		} else if (!run_in_tx(dst, s, policy != OE(ERROR) && presence[i] == NSP_PRESENCE_UNKNOWN, r)) {
+			failed = s;
+			nsp_error_set(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_FAILED,
+				      "pre-sync step %u (%s) failed: %s%s%s; the transaction was rolled "
+				      "back, nothing was created",
+				      s->id, s->identity, r->message, r->sqlstate[0] ? " SQLSTATE " : "",
+				      r->sqlstate);
+			snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", r->sqlstate);
+		}
+		nsp_progress(h, PRE, s->id, s->identity, r->status, (uint32_t)++done, (uint32_t)total, NULL);
+	}
+	if (failed != NULL) {
+		PGresult *res = PQexec(dst, "ROLLBACK");
+		PQclear(res);
+		/* Steps before the failure were undone with it; the rest never ran. */
+		char reason[512];
+		snprintf(reason, sizeof(reason), "rolled back: pre-sync step %u (%s) did not apply",
+			 failed->id, failed->identity);
+		for (size_t i = first_result; i < results->n; i++)
+			if (results->items[i]->status == ST(APPLIED)) {
+				results->items[i]->status = ST(SKIPPED);
+				nsp_result_set_message(results->items[i], reason);
+			}
+		for (size_t i = 0; i < plan->n_steps; i++) {
+			const Neosync__Plugin__V1__Step *s = plan->steps[i];
+			if (s->phase == PRE && s->id > failed->id &&
+			    nsp_results_add(results, s, ST(SKIPPED), reason) == NULL) {
+				oom(err);
+				break;
+			}
+		}
+		goto out;
+	}
+	rc = nsp_conn_exec_simple(dst, "COMMIT", err);
+out:
+	for (size_t i = 0; detail != NULL && i < plan->n_steps; i++)
+		free(detail[i]);
+	free(detail);
+	free(presence);
+	return rc;
+}

@@ -160,7 +160,8 @@ typedef struct col_plan {
 	bool printed, print_default, default_null, print_notnull, generated;
 } col_plan;
 
-static col_plan plan_column(const PGresult *cols, int r, bool partition, bool child, bool typed)
+static col_plan plan_column(const PGresult *cols, int r, bool partition, bool child, bool typed,
+			    int server_version)
 {
 	col_plan p = {0};
 	bool has_default = nsp_cell(cols, r, A_DEFAULT) != NULL;
@@ -168,8 +169,10 @@ static col_plan plan_column(const PGresult *cols, int r, bool partition, bool ch
 	bool notnull = nsp_cell_bool(cols, r, A_NOTNULL);
 	bool inh_notnull = nsp_cell_bool(cols, r, A_INH_NOTNULL);
 	p.printed = partition || nsp_cell_bool(cols, r, A_ISLOCAL) || !child;
-	/* An inherited generation expression cannot be restated by the child (PostgreSQL < 16). */
-	if (child && !partition && p.generated && nsp_cell_bool(cols, r, A_INH_GENERATED))
+	/* An inherited generation expression cannot be restated by the child before
+	 * PostgreSQL 16 (it is inherited); from 16 on a child may have its own. */
+	if (child && !partition && p.generated && nsp_cell_bool(cols, r, A_INH_GENERATED) &&
+	    (server_version < 160000 || !p.printed))
 		has_default = false;
 	p.print_default = has_default;
 	/* The child dropped a default its parent has: say DEFAULT NULL, or it would inherit it. */
@@ -274,7 +277,7 @@ static void render_column_settings(nsp_strbuf *sql, const char *table, const PGr
 
 /* The whole pre-sync step of table row i: CREATE TABLE and the statements that complete it. */
 static void render_table(nsp_strbuf *sql, const char *qname, const PGresult *tabs, int i,
-			 const PGresult *cols, const col_range *range)
+			 const PGresult *cols, const col_range *range, int server_version)
 {
 	bool partition = nsp_cell_bool(tabs, i, T_ISPARTITION);
 	bool child = nsp_cell(tabs, i, T_INHERITS) != NULL;
@@ -288,7 +291,7 @@ static void render_table(nsp_strbuf *sql, const char *qname, const PGresult *tab
 	int listed = 0;
 	for (int k = 0; range && k < range->count; k++) {
 		int r = range->first + k;
-		col_plan p = plan_column(cols, r, partition, child, typed);
+		col_plan p = plan_column(cols, r, partition, child, typed, server_version);
 		if (!p.printed)
 			continue;
 		nsp_strbuf_append(sql, listed++ ? ",\n" : " (\n");
@@ -310,7 +313,7 @@ static void render_table(nsp_strbuf *sql, const char *qname, const PGresult *tab
 
 	for (int k = 0; range && k < range->count; k++) {
 		int r = range->first + k;
-		col_plan p = plan_column(cols, r, partition, child, typed);
+		col_plan p = plan_column(cols, r, partition, child, typed, server_version);
 		render_column_settings(sql, qname, cols, r, &p);
 		if (nsp_cell(cols, r, A_SEQ_OID))
 			render_identity(sql, qname, cols, r);
@@ -463,7 +466,7 @@ static int load_tables(nsp_catalog_ctx *ctx, const PGresult *tabs, const PGresul
 		nsp_strbuf_reset(&qname);
 		nsp_strbuf_append_qualified(&qname, nsp, rel);
 		nsp_strbuf_reset(&sql);
-		render_table(&sql, qname.data, tabs, i, cols, range);
+		render_table(&sql, qname.data, tabs, i, cols, range, ctx->server_version);
 		char identity[1024];
 		snprintf(identity, sizeof(identity), "%s.%s", nsp, rel);
 		uint64_t cost = strtoull(nsp_cell(tabs, i, T_SIZE) ? nsp_cell(tabs, i, T_SIZE) : "0", NULL, 10);

@@ -65,11 +65,15 @@ static const char *const constraints_sql =
 	/* 16: the index of a PK/UNIQUE of a plain table, built first (see above) */
 	"  CASE WHEN c.contype IN ('p', 'u') AND t.relkind = 'r' AND c.conindid <> 0 "
 	"       THEN pg_catalog.pg_get_indexdef(c.conindid) END, "
-	"  c.condeferrable, c.condeferred, pg_catalog.quote_ident(ic.relname) "
+	"  c.condeferrable, c.condeferred, pg_catalog.quote_ident(ic.relname), "
+	/* 20: the referenced table, quoted as the plan names relations (for its lock) */
+	"  '\"' || pg_catalog.replace(rn.nspname, '\"', '\"\"') || '\".\"' || "
+	"  pg_catalog.replace(rt.relname, '\"', '\"\"') || '\"' "
 	"FROM pg_catalog.pg_constraint c "
 	"JOIN pg_catalog.pg_class t ON t.oid = c.conrelid "
 	"JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "
 	"LEFT JOIN pg_catalog.pg_class rt ON rt.oid = c.confrelid "
+	"LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rt.relnamespace "
 	"LEFT JOIN pg_catalog.pg_class ic ON ic.oid = c.conindid "
 	"WHERE c.contype IN ('c', 'p', 'u', 'x', 'f') AND t.relkind IN ('r', 'p') "
 	"  AND t.relpersistence <> 't' AND " NSP_SQL_USER_SCHEMA("n") " "
@@ -250,8 +254,12 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 		break;
 	}
 
-	/* Foreign key: the referenced table and, when partitioned, its attached indexes. */
-	if (nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, frelid}) != 0 ||
+	/* Foreign key: the referenced table and, when partitioned, its attached indexes. Adding
+	 * the key also locks the referenced table (SHARE ROW EXCLUSIVE), validating it ROW SHARE. */
+	const char *ref_table = nsp_cell(res, i, 20);
+	if ((ref_table != NULL && strcmp(ref_table, table) != 0 &&
+	     nsp_object_add_lock(o, ref_table, L(SHARE_ROW_EXCLUSIVE)) != 0) ||
+	    nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, frelid}) != 0 ||
 	    (indid != 0 && nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, indid}) != 0) ||
 	    needs_oid_list(o, NSP_CLASS_PG_INHERITS, nsp_cell(res, i, 13)) != 0)
 		return -1;
@@ -270,6 +278,8 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 	nsp_object *v = nsp_model_add(ctx->model, K(FOREIGN_KEY), POST, (nsp_catref){0, 0}, schema,
 				      conname, identity->data, sql->data);
 	if (v == NULL || nsp_object_set_table(v, table_oid, table, L(SHARE_UPDATE_EXCLUSIVE)) != 0 ||
+	    (ref_table != NULL && strcmp(ref_table, table) != 0 &&
+	     nsp_object_add_lock(v, ref_table, L(ROW_SHARE)) != 0) ||
 	    nsp_object_needs(v, fk_index) != 0)
 		return -1;
 	v->cost = cost;

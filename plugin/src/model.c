@@ -77,6 +77,10 @@ void nsp_model_free_object(nsp_object *o)
 	free(o->skip_reason);
 	free(o->needs);
 	free(o->needs_refs);
+	for (size_t i = 0; i < o->nextra_locks; i++)
+		free(o->extra_lock_tables[i]);
+	free(o->extra_lock_tables);
+	free(o->extra_lock_modes);
 	free(o);
 }
 
@@ -172,6 +176,22 @@ int nsp_object_set_table(nsp_object *o, uint32_t table_oid, const char *quoted_t
 int nsp_object_set_sql(nsp_object *o, const char *sql)
 {
 	return dup_into(&o->sql, sql);
+}
+
+int nsp_object_add_lock(nsp_object *o, const char *quoted_table, Neosync__Plugin__V1__LockMode mode)
+{
+	char **t = realloc(o->extra_lock_tables, (o->nextra_locks + 1) * sizeof(*t));
+	if (t == NULL)
+		return -1;
+	o->extra_lock_tables = t;
+	Neosync__Plugin__V1__LockMode *m = realloc(o->extra_lock_modes, (o->nextra_locks + 1) * sizeof(*m));
+	if (m == NULL)
+		return -1;
+	o->extra_lock_modes = m;
+	if ((t[o->nextra_locks] = strdup(quoted_table)) == NULL)
+		return -1;
+	m[o->nextra_locks++] = mode;
+	return 0;
 }
 
 int nsp_object_set_skip_reason(nsp_object *o, const char *reason)

@@ -56,6 +56,9 @@ typedef struct nsp_object {
 	char *sql;                           /* the statement(s) of the step */
 	uint64_t cost;                       /* scheduling hint: bytes of the table it reads */
 	char *skip_reason;                   /* non-NULL: not attempted, reported skipped */
+	char **extra_lock_tables;            /* other relations the step locks (quoted, qualified) */
+	Neosync__Plugin__V1__LockMode *extra_lock_modes;
+	size_t nextra_locks;
 
 	size_t *needs;                       /* indices of objects that must come first */
 	size_t nneeds, needs_cap;
@@ -89,6 +92,8 @@ nsp_object *nsp_model_find(const nsp_model *m, nsp_catref ref);
 int nsp_object_set_table(nsp_object *o, uint32_t table_oid, const char *quoted_table,
 			 Neosync__Plugin__V1__LockMode mode);
 int nsp_object_set_sql(nsp_object *o, const char *sql);
+/* Another relation the step locks besides its table (a foreign key locks the referenced one). */
+int nsp_object_add_lock(nsp_object *o, const char *quoted_table, Neosync__Plugin__V1__LockMode mode);
 int nsp_object_set_skip_reason(nsp_object *o, const char *reason);
 int nsp_object_needs(nsp_object *o, size_t other_index);
 int nsp_object_needs_ref(nsp_object *o, nsp_catref ref);

@@ -257,18 +257,18 @@ static Neosync__Plugin__V1__Step *make_step(const nsp_object *o, uint32_t id, co
 			s->n_depends_on = o->nneeds;
 		}
 	}
-	if (o->table != NULL && o->lock_mode != NEOSYNC__PLUGIN__V1__LOCK_MODE__LOCK_MODE_UNSPECIFIED) {
+	size_t nlocks = o->nextra_locks +
+			(o->table != NULL && o->lock_mode != NEOSYNC__PLUGIN__V1__LOCK_MODE__LOCK_MODE_UNSPECIFIED);
+	s->locks = nlocks ? calloc(nlocks, sizeof(*s->locks)) : NULL;
+	for (size_t k = 0; s->locks != NULL && k < nlocks; k++) {
 		Neosync__Plugin__V1__LockRef *l = malloc(sizeof(*l));
-		s->locks = malloc(sizeof(*s->locks));
-		if (l != NULL && s->locks != NULL) {
-			neosync__plugin__v1__lock_ref__init(l);
-			l->relation = nsp_pb_str(o->table);
-			l->mode = o->lock_mode;
-			s->locks[0] = l;
-			s->n_locks = 1;
-		} else {
-			free(l);
-		}
+		if (l == NULL)
+			break;
+		neosync__plugin__v1__lock_ref__init(l);
+		bool own = k == o->nextra_locks;
+		l->relation = nsp_pb_str(own ? o->table : o->extra_lock_tables[k]);
+		l->mode = own ? o->lock_mode : o->extra_lock_modes[k];
+		s->locks[s->n_locks++] = l;
 	}
 	return s;
 }

@@ -27,6 +27,11 @@ libclang-rt-14-dev    clang's sanitizer and libFuzzer runtimes (ASan, UBSan, -fs
 valgrind              leak checks of the plugin and host
 util-linux            runuser: start the throwaway PostgreSQL as an unprivileged user when invoked as root
 procps                ps and kill, used by the scripts to check on and stop the throwaway server
+dpkg-dev              dpkg-shlibdeps: the Debian package's runtime dependencies (CPack), checked by the deploy tests
+file                  used by CPack's DEB generator to find the ELF files it passes to dpkg-shlibdeps
+systemd               systemd-analyze verify of the systemd unit, systemd-sysusers of the package's postinst (tests)
+python3-yaml          YAML syntax and structure check of the Kubernetes manifest (tests)
+groff-base            formats the generated man page with warnings on (tests)
 EOF
 )
 

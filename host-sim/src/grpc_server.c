@@ -128,7 +128,10 @@ static int call_is_cancelled(void *host_ctx)
 	bool closed = c->closed;
 	pthread_mutex_unlock(&c->mu);
 	if (closed || deadline_passed(c)) {
-		atomic_store(&c->cancelled, 1);
+		if (atomic_exchange(&c->cancelled, 1) == 0)
+			nsp_grpc_log(NSP_LOG_INFO, c->hook, c->job_id, c->run_id,
+				     closed ? "call cancelled by the client" : "call deadline passed",
+				     "method", c->method, NULL);
 		return 1;
 	}
 	return 0;
@@ -784,7 +787,7 @@ int nsp_grpc_serve(const nsp_grpc_server_options *o)
 	for (int i = 0; i < 8; i++)
 		(void)request_call(&s);
 
-	bool stopping = false, shutdown_done = false, cancelled_all = false;
+	bool stopping = false, shutdown_done = false, cancelled_all = false, hard_cancelled = false;
 	double stop_at = 0;
 	int seen_signals = 0;
 	for (;;) {
@@ -857,8 +860,13 @@ int nsp_grpc_serve(const nsp_grpc_server_options *o)
 					     "grace period over: cancelling calls in flight",
 					     "in_flight", n, NULL);
 			}
+			/* First through the hooks' cancellation probe, so that they stop their
+			 * statements and still send what they did; gRPC cancels what is left later. */
 			cancelled_all = true;
 			atomic_store(&s.cancel_all, 1);
+		}
+		if (cancelled_all && !hard_cancelled && mono_now() - stop_at >= grace + 5.0) {
+			hard_cancelled = true;
 			grpc_server_cancel_all_calls(s.srv);
 		}
 		if (shutdown_done) {

@@ -13,8 +13,9 @@
  * Listening: unix:/path (socket mode 0600; a stale socket file is replaced, a live one refused),
  * or host:port (loopback only, unless TLS is configured or allow_insecure_remote is set).
  * SIGTERM/SIGINT: stop accepting calls, let in-flight calls finish for grace_seconds, then cancel
- * them (their hooks see the cancellation probe), wait for them and return 0. A second signal
- * cancels in-flight calls at once.
+ * them through their hooks' cancellation probe (they stop their statements and still send their
+ * response, with status CANCELLED), and 5 s later through gRPC (the client sees UNAVAILABLE);
+ * wait for them and return 0. A second signal starts the cancellation at once.
  *
  * Logs: JSON lines on stderr (grpc_common.h: nsp_grpc_log), never a connection string.
  */

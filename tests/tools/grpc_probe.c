@@ -6,6 +6,7 @@
  *         --json FILE      proto3 JSON of the method's request (Describe/PreSync/PostSync)
  *         --garbage N      N pseudo-random bytes
  *         --truncate N     the --json request cut to its first N bytes (N < its size)
+ *         --hex HEX        these bytes
  *         --size N         N bytes of a valid request padded by an unknown field (oversized tests)
  *       Prints one line:
  *         status=NAME hook_status=N messages=N progress=N final=yes|no details=TEXT
@@ -144,7 +145,7 @@ static int cmd_call(int argc, char **argv)
 	if (argc < 1)
 		return usage();
 	const char *method = full_method(argv[0]);
-	const char *json = NULL;
+	const char *json = NULL, *hex = NULL;
 	long garbage = -1, truncate = -1, size = -1;
 	for (int i = 1; i < argc; i++) {
 		if (i + 1 >= argc)
@@ -153,6 +154,8 @@ static int cmd_call(int argc, char **argv)
 			json = argv[++i];
 		else if (strcmp(argv[i], "--garbage") == 0)
 			garbage = atol(argv[++i]);
+		else if (strcmp(argv[i], "--hex") == 0)
+			hex = argv[++i];
 		else if (strcmp(argv[i], "--truncate") == 0)
 			truncate = atol(argv[++i]);
 		else if (strcmp(argv[i], "--size") == 0)
@@ -171,6 +174,15 @@ static int cmd_call(int argc, char **argv)
 			x ^= x >> 17;
 			x ^= x << 5;
 			req[i] = (uint8_t)x;
+		}
+	} else if (hex != NULL) {
+		len = strlen(hex) / 2;
+		req = malloc(len + 1);
+		for (size_t i = 0; i < len; i++) {
+			unsigned b = 0;
+			if (sscanf(hex + 2 * i, "%2x", &b) != 1)
+				return usage();
+			req[i] = (uint8_t)b;
 		}
 	} else if (json != NULL) {
 		req = json_request(json, method, &len);

@@ -2,6 +2,9 @@
  *
  *   neosync-host-sim describe --plugin PATH [--json]
  *   neosync-host-sim run --config JOB.json [--remote ADDR] [--json] [--verbose]
+ *   neosync-host-sim plan --config JOB.json --out DIR
+ *   neosync-host-sim pre-sync --config JOB.json --plan-out PLAN.bin [--hydrate]
+ *   neosync-host-sim post-sync --config JOB.json [--plan PLAN.bin]
  *   neosync-host-sim serve --plugin PATH --listen ADDR [--tls-cert F --tls-key F ...]
  *   neosync-host-sim help [COMMAND]
  *   neosync-host-sim --help | --version
@@ -21,6 +24,7 @@
 #include "job_runner.h"
 #include "json_proto.h"
 #include "loader.h"
+#include "plan_command.h"
 #include "report.h"
 
 #define PROG "neosync-host-sim"
@@ -35,7 +39,6 @@ typedef struct command {
 
 static int cmd_describe(int argc, char **argv);
 static int cmd_run(int argc, char **argv);
-static int cmd_planned(int argc, char **argv);
 static int cmd_serve(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
 
@@ -74,12 +77,12 @@ static const command commands[] = {
 	 "(bad config, plugin not loadable, a hook that failed as a whole, cancelled by a signal).\n"
 	 "Ctrl-C (SIGINT) or SIGTERM asks the running hook to stop; a second one ends at once.\n",
 	 cmd_run, false},
-	{"plan", "(planned, not available yet) show the plan pre-sync would apply",
-	 "Usage: " PROG " plan ...\n"
-	 "\n"
-	 "PLANNED - not available yet in this build. It will print the plan a pre-sync would apply\n"
-	 "(a dry run) without touching the destination.\n",
-	 cmd_planned, true},
+	{"plan", "dry run: write the plan as pre-sync.sql and post-sync.sql, touch nothing",
+	 nsp_plan_command_usage, nsp_plan_command, false},
+	{"pre-sync", "run only the hooks' pre-sync (and --hydrate: the data step), save the plan",
+	 nsp_pre_sync_command_usage, nsp_pre_sync_command, false},
+	{"post-sync", "run only the hooks' post-sync with a saved plan (idempotent re-runs)",
+	 nsp_post_sync_command_usage, nsp_post_sync_command, false},
 	{"serve", "serve a plugin over gRPC (neosync.plugin.v1.SchemaPlugin)",
 	 "Usage: " PROG " serve --plugin PATH --listen ADDR [OPTIONS]\n"
 	 "\n"
@@ -392,20 +395,6 @@ static int cmd_serve(int argc, char **argv)
 		o.grace_seconds = (int)n;
 	}
 	return nsp_grpc_serve(&o);
-}
-
-static int cmd_planned(int argc, char **argv)
-{
-	const command *cmd = find_command(argv[0]);
-	for (int i = 1; i < argc; i++) {
-		if (is_help(argv[i])) {
-			fputs(cmd->usage, stdout);
-			return 0;
-		}
-	}
-	fprintf(stderr, PROG " %s: not available yet (planned; see `" PROG " help %s`)\n",
-		cmd->name, cmd->name);
-	return 1;
 }
 
 static int cmd_help(int argc, char **argv)

@@ -12,6 +12,7 @@ source "$(dirname "$0")/lib.sh"
 
 tmp=$(nsp_tmpdir)
 prefix=$tmp/prefix
+# shellcheck disable=SC2016 # expanded by the inner bash, from its arguments
 flock "$NSP_BUILD_DIR/.nsp-deploy-install.lock" bash -c '
   cmake --install "$1" --prefix "$2" >"$3/install.log" 2>&1 && cp "$1/install_manifest.txt" "$3/manifest"' \
   _ "$NSP_BUILD_DIR" "$prefix" "$tmp" || { cat "$tmp/install.log" >&2; nsp_fail "cmake --install failed"; }

@@ -2,8 +2,8 @@
 # The Debian package (deploy/CMakeLists.txt, CPack): built from the test's build tree with
 # `cpack -G DEB` into a scratch directory, then checked:
 #   - its control data: name, version (the project's), maintainer, description, and Depends that
-#     name libc6, libpq5, libprotobuf-c1 and libjson-c5, and the package of every shared library the
-#     packaged binaries need (DT_NEEDED -> dpkg -S), e.g. libgrpc29 once the host links gRPC;
+#     name libc6, libpq5, libprotobuf-c1, libjson-c5 and libgrpc29, and the package of every shared library the
+#     packaged binaries need (DT_NEEDED -> dpkg -S);
 #   - its contents: the install layout (plugin, host and its alias, header, .pc, protos, man pages,
 #     systemd unit, sysusers) under /usr;
 #   - extracted with `dpkg-deb -x` into a scratch root: the installed host describes the installed
@@ -49,8 +49,8 @@ field() { dpkg-deb -f "$deb" "$1"; }
 depends=$(field Depends)
 _nsp_log "Depends: $depends"
 # Package names in Depends, without versions and alternatives' bars.
-dep_names=$(printf '%s\n' "$depends" | tr ',|' '\n\n' | sed 's/(.*)//; s/[[:space:]]//g; s/:.*//' | sed '/^$/d' | sort -u)
-for need in libc6 libpq5 libprotobuf-c1 libjson-c5; do
+dep_names=$(printf '%s\n' "$depends" | tr ',|' '\n' | sed 's/(.*)//; s/[[:space:]]//g; s/:.*//' | sed '/^$/d' | sort -u)
+for need in libc6 libpq5 libprotobuf-c1 libjson-c5 libgrpc29; do
   grep -qx "$need" <<<"$dep_names" || nsp_fail "Depends does not name $need: $depends"
 done
 

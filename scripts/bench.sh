@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The README's benchmark command (issue 5): build, start a throwaway PostgreSQL 15 with default
+# settings (scripts/pg-throwaway.sh: max_locks_per_transaction 64; only durability is off), run
+# tests/bench/run.sh against it, print the results table, stop and remove the server.
+#
+#   ./scripts/bench.sh [--scale small|full] [--out FILE] [--parallelism N]
+#
+#   --scale small   seconds: a smoke check of the whole benchmark (default)
+#   --scale full    the issue's sizes: pre-sync at 10 and 5 000 tables, post-sync on ~350 MB of
+#                   tables (6 x 400 000 rows, 5 indexes and 2 FKs per table, a partitioned table);
+#                   about 15-25 minutes on 2 cores
+#   --out FILE      where the results table goes (default: bench-results-SCALE.txt in the build
+#                   directory); FILE with .tsv instead of .txt holds the raw rows
+#
+# Environment: NSP_BUILD_DIR (default: build), NSP_JOBS (default: 2), NSP_CMAKE_ARGS.
+# Not part of the test run (ctest): benchmarks print ratios, tests never assert on wall time.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+build=${NSP_BUILD_DIR:-build}
+scale=small out='' extra=()
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --scale) scale=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --parallelism) extra+=(--parallelism "$2"); shift 2 ;;
+    -h|--help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+[[ $scale == small || $scale == full ]] || { echo "bench.sh: --scale small|full" >&2; exit 2; }
+
+# shellcheck disable=SC2086
+cmake -S . -B "$build" -DNSP_WERROR=ON ${NSP_CMAKE_ARGS:-} >/dev/null
+cmake --build "$build" -j "${NSP_JOBS:-2}" --target nsp_bench neosync-host-sim neosync_schema_plugin >/dev/null
+build=$(cd "$build" && pwd)
+[[ -n $out ]] || out=$build/bench-results-$scale.txt
+export NSP_BUILD_DIR=$build
+exec scripts/pg-throwaway.sh run -- tests/bench/run.sh --scale "$scale" --out "$out" "${extra[@]}"

@@ -11,7 +11,9 @@
 #   - as root: `dpkg --root` installs it into another scratch root (a dpkg database of its own,
 #     dependencies forced as that root has none; maintainer scripts run outside it with DPKG_ROOT, so
 #     the postinst creates the `neosync` user in that root's /etc/passwd) and purges it again.
-# Nothing outside the scratch directories is changed.
+# Nothing outside the scratch directories is changed. Note: cpack first runs the build tree's
+# `preinstall` target, i.e. brings the build up to date (a no-op right after the build, as under
+# scripts/test.sh); it then installs into its own staging directory.
 source "$(dirname "$0")/lib.sh"
 
 for tool in cpack dpkg-deb objdump; do

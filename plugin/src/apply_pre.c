@@ -6,7 +6,15 @@
  *    are conflicts (left alone, reported); the rest is created;
  *  - replace: the selected tables that exist are dropped (with what depends on them) first,
  *    then as skip;
- *  - strip: not available yet (refused before anything is changed). */
+ *  - strip: not available yet (refused before anything is changed).
+ *
+ * Very large schemas do not fit one transaction: every table created takes a few locks (the
+ * table, its TOAST table and index), and the server's lock table holds only
+ * max_locks_per_transaction * (max_connections + max_prepared_transactions) of them (6 400 by
+ * default: about 1 500 tables). So the steps run in as few transactions as the lock budget
+ * allows — a quarter of the lock table each, to leave room for other sessions — and if a later
+ * transaction fails, what the earlier ones created is dropped again (each object this run
+ * created, newest first, with CASCADE), so the user still gets all or nothing. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +29,99 @@
 #define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
 #define OE(x) NEOSYNC__PLUGIN__V1__ON_EXISTING__ON_EXISTING_##x
 #define PRE NEOSYNC__PLUGIN__V1__PHASE__PHASE_PRE_SYNC
+
+/* Locks a step takes that stay held until its transaction ends. */
+static size_t lock_estimate(const Neosync__Plugin__V1__Step *s)
+{
+	switch (s->kind) {
+	case K(TABLE): return 4;            /* table, TOAST table, TOAST index, row type */
+	case K(PARTITION_ATTACH): return 3; /* parent, partition, default partition */
+	case K(SEQUENCE): return 2;
+	default: return 1;
+	}
+}
+
+/* How many locks one pre-sync transaction may take: a quarter of the server's lock table. */
+static size_t lock_budget(PGconn *dst)
+{
+	PGresult *res = PQexec(dst, "SELECT pg_catalog.current_setting('max_locks_per_transaction')::int8 * "
+				    "(pg_catalog.current_setting('max_connections')::int8 + "
+				    "pg_catalog.current_setting('max_prepared_transactions')::int8)");
+	size_t budget = 1600; /* the default server's quarter, if the settings cannot be read */
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		budget = (size_t)atoll(PQgetvalue(res, 0, 0)) / 4;
+	PQclear(res);
+	return budget < 64 ? 64 : budget;
+}
+
+/* The DROP that undoes a step this run created, or NULL when the step creates nothing that
+ * must be dropped by itself (comments, attaches, owned-by: they go with their objects). */
+static bool undo_sql(const Neosync__Plugin__V1__Step *s, nsp_strbuf *sql)
+{
+	const char *what = NULL;
+	switch (s->kind) {
+	case K(SCHEMA): what = "SCHEMA"; break;
+	case K(TABLE): what = "TABLE"; break;
+	case K(SEQUENCE):
+		if (strstr(s->identity, " OWNED BY") != NULL)
+			return false;
+		what = "SEQUENCE";
+		break;
+	case K(TYPE): what = "TYPE"; break;
+	case K(DOMAIN): what = "DOMAIN"; break;
+	case K(COLLATION): what = "COLLATION"; break;
+	case K(EXTENSION):
+		nsp_strbuf_append(sql, "DROP EXTENSION IF EXISTS ");
+		nsp_strbuf_append_ident(sql, s->name);
+		nsp_strbuf_append(sql, " CASCADE;");
+		return true;
+	case K(FUNCTION):
+	case K(AGGREGATE): {
+		/* identity is schema.name(identity arguments) */
+		size_t prefix = strlen(s->schema) + 1 + strlen(s->name);
+		if (strlen(s->identity) <= prefix || s->identity[prefix] != '(')
+			return false;
+		nsp_strbuf_append(sql, s->kind == K(AGGREGATE) ? "DROP AGGREGATE IF EXISTS "
+							       : "DROP ROUTINE IF EXISTS ");
+		nsp_strbuf_append_qualified(sql, s->schema, s->name);
+		nsp_strbuf_append(sql, s->identity + prefix);
+		nsp_strbuf_append(sql, " CASCADE;");
+		return true;
+	}
+	default: return false;
+	}
+	nsp_strbuf_appendf(sql, "DROP %s IF EXISTS ", what);
+	nsp_strbuf_append_qualified(sql, s->schema, s->name);
+	nsp_strbuf_append(sql, " CASCADE;");
+	return true;
+}
+
+/* Drop, newest first, what committed batches created (steps [0, upto) that applied). */
+static void undo_committed(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__Plan *plan,
+			   const bool *created, size_t upto)
+{
+	nsp_strbuf sql;
+	nsp_strbuf_init(&sql);
+	nsp_strbuf_append(&sql, "BEGIN;");
+	size_t n = 0;
+	for (size_t i = upto; i-- > 0;)
+		if (created[i] && undo_sql(plan->steps[i], &sql))
+			n++;
+	nsp_strbuf_append(&sql, "COMMIT;");
+	if (n > 0 && !nsp_strbuf_failed(&sql)) {
+		PGresult *res = PQexec(dst, sql.data);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			nsp_log(h, NSP_LOG_ERROR,
+				"pre-sync: removing what earlier transactions created failed: %s",
+				PQresultErrorMessage(res));
+		else
+			nsp_log(h, NSP_LOG_INFO, "pre-sync: removed the %zu object(s) earlier transactions created", n);
+		PQclear(res);
+		res = PQexec(dst, "ROLLBACK");
+		PQclear(res);
+	}
+	nsp_strbuf_free(&sql);
+}
 
 static int oom(nsp_error *err)
 {
@@ -138,11 +239,20 @@ int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__SchemaP
 		goto out;
 	if (policy == OE(ERROR) && refuse_existing(plan, presence, err) != 0)
 		goto out;
-	if (nsp_conn_exec_simple(dst, "BEGIN", err) != 0)
+	size_t budget = lock_budget(dst);
+	bool *created = calloc(n, sizeof(*created));
+	if (created == NULL) {
+		oom(err);
 		goto out;
+	}
+	if (nsp_conn_exec_simple(dst, "BEGIN", err) != 0) {
+		free(created);
+		goto out;
+	}
 	if (policy == OE(REPLACE) && drop_existing_tables(h, dst, plan, presence, err) != 0) {
 		PGresult *res = PQexec(dst, "ROLLBACK");
 		PQclear(res);
+		free(created);
 		goto out;
 	}
 
@@ -151,10 +261,23 @@ int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__SchemaP
 		total += plan->steps[i]->phase == PRE;
 	const Neosync__Plugin__V1__Step *failed = NULL;
 	size_t first_result = results->n;
+	size_t used = 0, batches = 1, batch_start = 0;
 	for (size_t i = 0; i < plan->n_steps && failed == NULL; i++) {
 		const Neosync__Plugin__V1__Step *s = plan->steps[i];
 		if (s->phase != PRE)
 			continue;
+		/* A new transaction when this one's share of the lock table is used up. */
+		if (used > 0 && used + lock_estimate(s) > budget) {
+			if (nsp_conn_exec_simple(dst, "COMMIT", err) != 0 ||
+			    nsp_conn_exec_simple(dst, "BEGIN", err) != 0) {
+				failed = s;
+				break;
+			}
+			batches++;
+			batch_start = i;
+			used = 0;
+		}
+		used += lock_estimate(s);
 		Neosync__Plugin__V1__StepResult *r = nsp_results_add(results, s, ST(APPLIED), NULL);
 		if (r == NULL) {
 			oom(err);
@@ -192,12 +315,23 @@ int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__SchemaP
 				      s->id, s->identity, r->message, r->sqlstate[0] ? " SQLSTATE " : "",
 				      r->sqlstate);
 			snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", r->sqlstate);
+		} else {
+			created[i] = r->status == ST(APPLIED);
 		}
 		nsp_progress(h, PRE, s->id, s->identity, r->status, (uint32_t)++done, (uint32_t)total, NULL);
 	}
 	if (failed != NULL) {
 		PGresult *res = PQexec(dst, "ROLLBACK");
 		PQclear(res);
+		if (batches > 1) {
+			/* Earlier transactions committed: remove what they created. */
+			undo_committed(h, dst, plan, created, batch_start);
+			size_t len = strlen(err->message);
+			snprintf(err->message + len, sizeof(err->message) - len,
+				 " (pre-sync ran in %zu transactions to fit the server's lock table; what "
+				 "the earlier ones created was removed again)",
+				 batches);
+		}
 		/* Steps before the failure were undone with it; the rest never ran. */
 		char reason[512];
 		snprintf(reason, sizeof(reason), "rolled back: pre-sync step %u (%s) did not apply",
@@ -215,8 +349,12 @@ int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__SchemaP
 				break;
 			}
 		}
+		free(created);
 		goto out;
 	}
+	free(created);
+	if (batches > 1)
+		nsp_log(h, NSP_LOG_INFO, "pre-sync: %zu transactions of at most %zu locks each", batches, budget);
 	rc = nsp_conn_exec_simple(dst, "COMMIT", err);
 out:
 	for (size_t i = 0; detail != NULL && i < plan->n_steps; i++)

@@ -13,6 +13,7 @@
 #include "neosync/plugin/v1/plugin.pb-c.h"
 #include "pb.h"
 #include "plan.h"
+#include "plan_verify.h"
 #include "selection.h"
 
 #define EC(x) NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_##x
@@ -152,6 +153,10 @@ static int plan_from_source(nsp_plugin *h, const char *source_url,
 	PGconn *src = NULL;
 	if (nsp_conn_open(source_url, "source", opt_connect_timeout(opts), &src, err) != 0)
 		return -1;
+	if (nsp_verify_source_version(PQserverVersion(src), err) != 0) { /* plan_verify.h */
+		PQfinish(src);
+		return -1;
+	}
 	nsp_model model;
 	if (nsp_model_init(&model) != 0) {
 		PQfinish(src);
@@ -171,6 +176,8 @@ static int plan_from_source(nsp_plugin *h, const char *source_url,
 			nsp_log(h, NSP_LOG_INFO, "%zu objects concern the selected tables", model.nobjects);
 		rc = nsp_plan_build(&model, opts, job_id, plan, err);
 	}
+	if (rc == 0)
+		rc = nsp_plan_sign(*plan, err); /* with NEOSYNC_PLAN_KEY set: plan_verify.h */
 	nsp_model_free(&model);
 	return rc;
 }
@@ -220,7 +227,9 @@ int nsp_hook_pre_sync(nsp_plugin *h, const uint8_t *in, size_t in_len, uint8_t *
 		    !req->dry_run) {
 			PGconn *dst = NULL;
 			if (nsp_session_open(req->destination->postgres->url, req->options, false, 1, &dst,
-					     &err) == 0)
+					     &err) == 0 &&
+			    nsp_verify_distinct_databases(dst, req->source->postgres->url,
+							  opt_connect_timeout(req->options), &err) == 0)
 				nsp_apply_pre(h, dst, req->options, resp->plan, &results, &err);
 			PQfinish(dst);
 		}
@@ -275,6 +284,8 @@ int nsp_hook_post_sync(nsp_plugin *h, const uint8_t *in, size_t in_len, uint8_t 
 			nsp_error_set(&err, EC(INVALID_ARGUMENT),
 				      "PostSyncRequest.plan: missing; pass the plan from the PreSyncResponse, "
 				      "or set replan to plan again from the source");
+		} else {
+			nsp_plan_verify(plan, &err); /* integrity, before connecting: plan_verify.h */
 		}
 		if (err.code == EC(OK)) {
 			nsp_apply_post(h, req->destination->postgres->url, req->options, plan, &results, &err);

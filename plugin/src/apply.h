@@ -49,8 +49,9 @@ uint64_t nsp_now_us(void);
 
 /* --- apply_pre.c / apply_post.c ------------------------------------------------------------ */
 
+/* The plan is not const: on_existing = strip appends the steps that re-create what it drops. */
 int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__SchemaPluginOptions *opts,
-		  const Neosync__Plugin__V1__Plan *plan, nsp_results *results, nsp_error *err);
+		  Neosync__Plugin__V1__Plan *plan, nsp_results *results, nsp_error *err);
 int nsp_apply_post(nsp_plugin *h, const char *dst_url,
 		   const Neosync__Plugin__V1__SchemaPluginOptions *opts,
 		   const Neosync__Plugin__V1__Plan *plan, nsp_results *results, nsp_error *err);

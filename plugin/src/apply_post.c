@@ -129,14 +129,6 @@ static void skip(exec *x, size_t n, const char *reason)
 	node *nd = &x->nodes[n];
 	if (nd->state == DONE)
 		return;
-	if (nd->state == READY) {
-		for (size_t i = 0; i < x->nready; i++)
-			if (x->ready[i].n == n) {
-				x->ready[i] = x->ready[--x->nready];
-				x->ready_sorted = false;
-				break;
-			}
-	}
 	nd->r->status = ST(SKIPPED);
 	nsp_result_set_message(nd->r, reason);
 	finish(x, n);
@@ -146,6 +138,15 @@ static void skip(exec *x, size_t n, const char *reason)
 static void finish(exec *x, size_t n)
 {
 	node *nd = &x->nodes[n];
+	if (nd->state == READY) {
+		/* Settled before it ran (already there, skipped): it must not start later. */
+		for (size_t i = 0; i < x->nready; i++)
+			if (x->ready[i].n == n) {
+				x->ready[i] = x->ready[--x->nready];
+				x->ready_sorted = false;
+				break;
+			}
+	}
 	nd->state = DONE;
 	nd->satisfied = nd->r->status == ST(APPLIED) || nd->r->status == ST(UNCHANGED);
 	x->done++;

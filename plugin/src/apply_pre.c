@@ -6,7 +6,8 @@
  *    are conflicts (left alone, reported); the rest is created;
  *  - replace: the selected tables that exist are dropped (with what depends on them) first,
  *    then as skip;
- *  - strip: not available yet (refused before anything is changed).
+ *  - strip: as skip, after dropping the deferred objects of the existing selected tables
+ *    (strip.c), which post-sync then re-creates.
  *
  * Very large schemas do not fit one transaction: every table created takes a few locks (the
  * table, its TOAST table and index), and the server's lock table holds only
@@ -24,6 +25,7 @@
 #include "destination.h"
 #include "handle.h"
 #include "strbuf.h"
+#include "strip.h"
 
 #define ST(x) NEOSYNC__PLUGIN__V1__STEP_STATUS__STEP_STATUS_##x
 #define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
@@ -221,13 +223,12 @@ static bool run_in_tx(PGconn *dst, const Neosync__Plugin__V1__Step *s, bool guar
 }
 
 int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__SchemaPluginOptions *opts,
-		  const Neosync__Plugin__V1__Plan *plan, nsp_results *results, nsp_error *err)
+		  Neosync__Plugin__V1__Plan *plan, nsp_results *results, nsp_error *err)
 {
 	Neosync__Plugin__V1__OnExisting policy = opts ? opts->on_existing : OE(ERROR);
-	if (policy == OE(STRIP))
-		return nsp_error_set(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT,
-				     "options.onExisting: strip is not available yet; nothing was changed");
-	size_t n = plan->n_steps ? plan->n_steps : 1;
+	/* Steps strip may append are post-sync: only the first n_orig are looked at here. */
+	size_t n_orig = plan->n_steps;
+	size_t n = n_orig ? n_orig : 1;
 	nsp_presence *presence = calloc(n, sizeof(*presence));
 	char **detail = calloc(n, sizeof(*detail));
 	int rc = -1;
@@ -249,7 +250,9 @@ int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__SchemaP
 		free(created);
 		goto out;
 	}
-	if (policy == OE(REPLACE) && drop_existing_tables(h, dst, plan, presence, err) != 0) {
+	size_t stripped = 0;
+	if ((policy == OE(REPLACE) && drop_existing_tables(h, dst, plan, presence, err) != 0) ||
+	    (policy == OE(STRIP) && nsp_strip_prepare(h, dst, plan, &stripped, err) != 0)) {
 		PGresult *res = PQexec(dst, "ROLLBACK");
 		PQclear(res);
 		free(created);
@@ -357,7 +360,7 @@ int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__SchemaP
 		nsp_log(h, NSP_LOG_INFO, "pre-sync: %zu transactions of at most %zu locks each", batches, budget);
 	rc = nsp_conn_exec_simple(dst, "COMMIT", err);
 out:
-	for (size_t i = 0; detail != NULL && i < plan->n_steps; i++)
+	for (size_t i = 0; detail != NULL && i < n_orig; i++)
 		free(detail[i]);
 	free(detail);
 	free(presence);

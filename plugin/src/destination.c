@@ -59,8 +59,6 @@ static const char probe_sql[] =
 	"   LEFT JOIN pg_catalog.pg_trigger t ON t.tgrelid = q.rel AND t.tgname = q.nm WHERE q.kind = 21 "
 	" UNION ALL SELECT r.oid IS NOT NULL, pg_catalog.pg_get_ruledef(r.oid) FROM (SELECT 1) x "
 	"   LEFT JOIN pg_catalog.pg_rewrite r ON r.ev_class = q.rel AND r.rulename = q.nm WHERE q.kind = 22 "
-	" UNION ALL SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.relnamespace = q.nsp "
-	"   AND c.relname = q.nm AND c.relispopulated), NULL WHERE q.kind = 25 "
 	" UNION ALL SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_policy p WHERE p.polrelid = q.rel "
 	"   AND p.polname = q.nm), NULL WHERE q.kind = 26 "
 	" UNION ALL SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_statistic_ext s WHERE s.stxnamespace = q.nsp "
@@ -68,7 +66,8 @@ static const char probe_sql[] =
 	") r(present, def) ORDER BY q.i";
 
 /* Kinds the probe answers for; the others are idempotent statements (comments, setval, owners,
- * privileges, table properties) or cannot be checked by name (operators, casts), and run. */
+ * privileges, table properties, matview refreshes: a populated matview may hold old rows) or
+ * cannot be checked by name (operators, casts), and run. */
 static bool probed_kind(const Neosync__Plugin__V1__Step *s)
 {
 	switch (s->kind) {
@@ -77,7 +76,7 @@ static bool probed_kind(const Neosync__Plugin__V1__Step *s)
 	case K(PARTITION_ATTACH): case K(PRIMARY_KEY): case K(UNIQUE_CONSTRAINT):
 	case K(EXCLUSION_CONSTRAINT): case K(CHECK_CONSTRAINT): case K(FOREIGN_KEY): case K(INDEX):
 	case K(INDEX_ATTACH): case K(TRIGGER): case K(RULE): case K(VIEW): case K(MATERIALIZED_VIEW):
-	case K(MATVIEW_REFRESH): case K(POLICY): case K(STATISTICS):
+	case K(POLICY): case K(STATISTICS):
 		return true;
 	case K(SEQUENCE):
 		/* A sequence's OWNED BY step is idempotent and runs again. */
@@ -122,7 +121,16 @@ bool nsp_destination_definition_matches(const char *definition, const char *sql)
 	for (;;) {
 		const char *sep = strchr(piece, '\x1f');
 		size_t len = sep ? (size_t)(sep - piece) : strlen(piece);
-		if (len > 0 && !contains_normalized(sql, piece, len))
+		/* Leading and trailing whitespace and a final ';' are formatting: pg_get_functiondef
+		 * ends in a newline a step may drop, pg_get_viewdef in a ';' a step continues past. */
+		const char *start = piece;
+		while (len > 0 && isspace((unsigned char)*start)) {
+			start++;
+			len--;
+		}
+		while (len > 0 && (isspace((unsigned char)start[len - 1]) || start[len - 1] == ';'))
+			len--;
+		if (len > 0 && !contains_normalized(sql, start, len))
 			return false;
 		if (sep == NULL)
 			return true;

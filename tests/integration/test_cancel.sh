@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Cancellation through the host's cancellation probe: SIGINT to neosync-host-sim while a long
+# post-sync statement runs. The plugin cancels the running statements (PQcancel) within a
+# second, skips what has not started, and reports what was applied.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/job_lib.sh"
+
+src=$(nsp_createdb cancel_src)
+nsp_psql "$src" >/dev/null <<'SQL'
+CREATE TABLE public.small (id int PRIMARY KEY, v text);
+INSERT INTO public.small SELECT i, 'v' || i FROM generate_series(1, 100) i;
+CREATE TABLE public.big (id int, v text);
+INSERT INTO public.big SELECT i, md5(i::text) FROM generate_series(1, 1500000) i;
+-- An index whose build takes seconds: an expression sorting 1.5M long strings.
+CREATE INDEX big_slow_idx ON public.big ((repeat(v, 20)));
+CREATE INDEX big_v_idx ON public.big (v);
+SQL
+dst=$(nsp_createdb cancel_dst)
+dir=$(nsp_tmpdir)
+nsp_job_config "$dir/job.json" "$src" "$dst" '{"parallelism": 2}'
+
+"$NSP_HOST_SIM" run --config "$dir/job.json" >"$dir/out.log" 2>&1 &
+pid=$!
+nsp_on_exit "kill -9 $pid 2>/dev/null || true"
+
+# Wait for the slow index build to be running.
+running=""
+for _ in $(seq 1 600); do
+  running=$(nsp_query "$dst" "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'neosync-schema-plugin' AND state = 'active' AND query LIKE '%big_slow_idx%'")
+  [[ $running -ge 1 ]] && break
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.05
+done
+[[ $running -ge 1 ]] || { cat "$dir/out.log" >&2; nsp_fail "the slow index build never started"; }
+
+kill -INT "$pid"
+start=$(date +%s%N)
+gone=""
+for _ in $(seq 1 100); do
+  left=$(nsp_query "$dst" "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'neosync-schema-plugin' AND state = 'active'")
+  if [[ $left -eq 0 ]]; then gone=$(( ($(date +%s%N) - start) / 1000000 )); break; fi
+  sleep 0.02
+done
+[[ -n $gone ]] || nsp_fail "plugin statements still running 2 s after the cancel"
+_nsp_log "running statements ended ${gone} ms after SIGINT"
+[[ $gone -le 1500 ]] || nsp_fail "cancel took ${gone} ms (more than a second and a half)"
+
+set +e
+wait "$pid"
+status=$?
+set -e
+[[ $status -ne 0 ]] || { cat "$dir/out.log" >&2; nsp_fail "a cancelled job exited 0"; }
+grep -qi "cancel" "$dir/out.log" || { cat "$dir/out.log" >&2; nsp_fail "the report does not say it was cancelled"; }
+# What was applied is reported: the small table's key was built before or alongside.
+grep -Eq "applied" "$dir/out.log" || { cat "$dir/out.log" >&2; nsp_fail "no applied steps reported"; }
+# The cancelled index is not there, and no invalid leftovers either.
+[[ $(nsp_query "$dst" "SELECT count(*) FROM pg_class WHERE relname = 'big_slow_idx'") -eq 0 ]] ||
+  nsp_fail "the cancelled index exists"
+_nsp_log "ok: cancelled within ${gone} ms, exit $status"

@@ -4,7 +4,7 @@
 # anchors on the same data in the same run, and prints a table of absolute seconds and ratios
 # plugin/anchor (also written to --out).
 #
-#   tests/bench/run.sh [--scale small|full] [--out FILE] [--work DIR] [--parallelism N]
+#   tests/bench/run.sh [--scale small|full] [--out FILE] [--work DIR] [--parallelism N] [--rounds R]
 #
 # Environment: NSP_PG_URL (required), NSP_BUILD_DIR (default: build), NSP_PG_BINDIR.
 #
@@ -24,11 +24,17 @@
 #  4. peak memory (ru_maxrss) of the host-sim process and of the pre-sync-only process.
 # Each plugin result is checked: the hook's status, and for post-sync schema parity with the source
 # (pg_dump --schema-only, normalized as in tests/integration/lib.sh).
+# Pre-sync and post-sync contenders run R rounds (full: 3, small: 1; the post-sync order reverses
+# every round); the table shows the median and every value, and the 1-minute load average when each
+# measurement started (other work on the machine shows there). pg_restore's statements are logged
+# by the server (log_min_duration_statement = 0 for its sessions only, through PGOPTIONS) so that its
+# time can be split by kind of statement like the plugin's.
 set -uo pipefail
 
-scale=small out='' work='' par=''
+scale=small out='' work='' par='' rounds=''
 while [[ $# -gt 0 ]]; do
   case $1 in
+    --rounds) rounds=$2; shift 2 ;;
     --scale) scale=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
@@ -63,10 +69,12 @@ ncpu=$(nproc)
 if [[ $scale == full ]]; then
   BIG_ARGS=(--tables 6 --rows 400000 --indexes 4 --fks 2 --partitions 4)
   MANY_SIZES=(10 5000)
+  [[ -n $rounds ]] || rounds=3
 else
   BIG_ARGS=(--tables 3 --rows 20000 --indexes 4 --fks 2 --partitions 4)
   MANY_SIZES=(10 200)
 fi
+[[ -n $rounds ]] || rounds=1
 MANY_MAX=${MANY_SIZES[-1]}
 # Post-sync parallelism levels: 1, the default (nproc, at most 8) and 4; pg_restore -j the same.
 mapfile -t LEVELS < <(printf '%s\n' 1 "$par" 4 | sort -n -u)
@@ -77,7 +85,7 @@ if [[ -z $work ]]; then
 fi
 mkdir -p "$work"
 [[ -n $out ]] || out=$work/results.txt
-RES=$work/results.tsv
+RES=$work/results.tsv LOAD=
 : >"$RES"
 
 log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -95,12 +103,13 @@ schema_dump() {
 # record SECTION CONTENDER SECONDS STATUS NOTE
 record() {
   local note=${5:-}
-  printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "${note//$'\t'/ }" >>"$RES"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "${note//$'\t'/ }" "$LOAD" >>"$RES"
   log "$1 | $2: $3 s ($4) ${5:-}"
 }
 # Time a shell command line; sets T (seconds) and RC.
 timed() {
   local t0 t1
+  LOAD=$(cut -d' ' -f1 /proc/loadavg)
   t0=$(now)
   bash -c "$1" >"$work/last.out" 2>"$work/last.err"
   RC=$?
@@ -132,7 +141,7 @@ for n in "${MANY_SIZES[@]}"; do
     "$PSQL" -X -q -v ON_ERROR_STOP=1 -d "$(url_for "$src")" >/dev/null || { log "generator failed"; exit 1; }
   "$PSQL" -X -q -d "$(url_for "$src")" -c "VACUUM ANALYZE" >/dev/null
   sec="pre-sync, $n tables"
-
+  for ((round = 1; round <= rounds; round++)); do
   d=bench_pre_a_$n; dropdb "$d"; createdb "$d"; checkpoint
   timed "'$PG_DUMP' --section=pre-data -d '$(url_for "$src")' | '$PSQL' -X -q -v ON_ERROR_STOP=1 -d '$(url_for "$d")'"
   if ((RC == 0)); then record "$sec" "pg_dump --section=pre-data | psql" "$T" ok
@@ -156,6 +165,7 @@ for n in "${MANY_SIZES[@]}"; do
   fi
   printf '%s\n' "$rss" >"$work/pre_rss_$n"
   dropdb "$d"
+  done
 done
 
 # --- 2. post-sync on the big workload ----------------------------------------------------------
@@ -186,10 +196,18 @@ checkpoint
 sec="post-sync, ${tbl_mb} MB"
 
 copy_loaded() { dropdb "$1"; createdb "$1" "$LOADED"; checkpoint; }
+# The server's log, to split pg_restore's time by statement (readable when we started the server).
+SERVER_LOG=''
+if [[ -n ${NSP_PG_DIR:-} ]]; then
+  if [[ -f $NSP_PG_DIR/rundir ]]; then SERVER_LOG=$(<"$NSP_PG_DIR/rundir")/server.log; else SERVER_LOG=$NSP_PG_DIR/server.log; fi
+  [[ -r $SERVER_LOG ]] || SERVER_LOG=''
+fi
 run_restore() {
-  local j=$1 d=bench_big_restore_j$1
+  local j=$1 d=bench_big_restore_j$1 off=0
   copy_loaded "$d"
-  timed "'$PG_RESTORE' --section=post-data -j $j -d '$(url_for "$d")' '$work/big.dump'"
+  [[ -n $SERVER_LOG ]] && off=$(stat -c %s "$SERVER_LOG")
+  timed "PGOPTIONS='-c log_min_duration_statement=0' '$PG_RESTORE' --section=post-data -j $j -d '$(url_for "$d")' '$work/big.dump'"
+  [[ -n $SERVER_LOG ]] && tail -c +"$((off + 1))" "$SERVER_LOG" >"$work/restore_j$j.log"
   if ((RC == 0)); then record "$sec" "pg_restore -j $j --section=post-data" "$T" ok "$( ((j == par)) && parity "$SRC" "$d")"
   else record "$sec" "pg_restore -j $j --section=post-data" "$T" FAILED "$(first_error "$work/last.err")"; fi
   dropdb "$d"
@@ -207,10 +225,12 @@ run_post() {
   fi
   dropdb "$d"
 }
-# Interleaved, so that no side always runs on a warmer cache.
-for lvl in "${LEVELS[@]}"; do
-  run_restore "$lvl"
-  run_post "$lvl"
+# Interleaved, so that no side always runs on a warmer cache; the order reverses every round.
+for ((round = 1; round <= rounds; round++)); do
+  if ((round % 2)); then order=("${LEVELS[@]}"); else mapfile -t order < <(printf '%s\n' "${LEVELS[@]}" | sort -n -r); fi
+  for lvl in "${order[@]}"; do
+    if ((round % 2)); then run_restore "$lvl"; run_post "$lvl"; else run_post "$lvl"; run_restore "$lvl"; fi
+  done
 done
 
 # --- 3. whole job and memory -------------------------------------------------------------------
@@ -256,7 +276,26 @@ whole_job "whole job, ${tbl_mb} MB" "$SRC" big
 whole_job "whole job, $MANY_MAX tables" "bench_many_src_$MANY_MAX" many
 
 # --- 4. the table ------------------------------------------------------------------------------
-get() { awk -F'\t' -v s="$1" -v c="$2" '$1 == s && $2 == c { print $3 "\t" $4; exit }' "$RES"; }
+# One row per (comparison, contender): the median of its rounds (of the successful ones; "FAILED"
+# when any round failed), every value, the load averages, the last round's note.
+AGG=$work/aggregate.tsv
+awk -F'\t' '
+  { k = $1 "\t" $2
+    if (!(k in n)) { order[++nk] = k; st[k] = "ok" }
+    n[k]++; vals[k] = vals[k] (n[k] > 1 ? " " : "") $3; loads[k] = loads[k] (n[k] > 1 ? " " : "") $6
+    if ($4 == "ok") { ok[k]++; v[k, ok[k]] = $3 } else st[k] = "FAILED"
+    note[k] = $5 }
+  END {
+    for (i = 1; i <= nk; i++) {
+      k = order[i]; m = ok[k] + 0
+      for (a = 1; a <= m; a++) for (b = a + 1; b <= m; b++) if (v[k, b] + 0 < v[k, a] + 0) { t = v[k, a]; v[k, a] = v[k, b]; v[k, b] = t }
+      if (m == 0) { split(vals[k], all, " "); med = all[1] }
+      else if (m % 2) med = v[k, (m + 1) / 2]
+      else med = sprintf("%.3f", (v[k, m / 2] + v[k, m / 2 + 1]) / 2)
+      printf "%s\t%s\t%s\t%s\t%s\t%s\n", k, med, st[k], vals[k], loads[k], note[k]
+    }
+  }' "$RES" >"$AGG"
+get() { awk -F'\t' -v s="$1" -v c="$2" '$1 == s && $2 == c { print $3 "\t" $4; exit }' "$AGG"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 {
   echo "Benchmark ($scale scale), $(date -u +%Y-%m-%d)"
@@ -264,9 +303,13 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
   echo "fsync/full_page_writes/synchronous_commit off; max_locks_per_transaction=$locks, shared_buffers=$shbuf,"
   echo "maintenance_work_mem=$mwm); big workload: gen.sh big ${BIG_ARGS[*]} = ${tbl_mb} MB of tables, ${idx_mb} MB of indexes"
   echo
+  echo "Seconds: the median of $rounds round(s) for pre-sync and post-sync (every value and the 1-minute load"
+  echo "average at each start in the notes), one run for the whole jobs."
+  echo
   printf '%-26s %-40s %9s  %s\n' "comparison" "contender" "seconds" "status / notes"
   printf '%-26s %-40s %9s  %s\n' "--------------------------" "----------------------------------------" "---------" "--------------"
-  awk -F'\t' '{ printf "%-26s %-40s %9s  %s%s\n", $1, $2, $3, $4, ($5 != "" ? "; " $5 : "") }' "$RES"
+  awk -F'\t' '{ printf "%-26s %-40s %9s  %s%s%s\n", $1, $2, $3, $4,
+                 (index($5, " ") ? "; runs " $5 " (load " $6 ")" : "; load " $6), ($7 != "" ? "; " $7 : "") }' "$AGG"
   echo
   echo "Ratios (plugin / anchor; below 1 = the plugin is faster):"
   for n in "${MANY_SIZES[@]}"; do
@@ -321,11 +364,52 @@ if [[ -f $work/big_post_p$par.json ]]; then
                        elif (.sql|test("PRIMARY KEY")) then "primary key (ALTER TABLE)"
                        else "other" end)})
       | group_by(.cat)[]
-      | "  \(.[0].cat | .[0:28] | . + (" " * (28 - length))) \(length | tostring | (" " * (4 - length)) + .) steps \((map(.durationUs|tonumber) | add / 1e6 * 1000 | round / 1000) | tostring) s"' \
+      | "  \(.[0].cat | .[0:28] | . + (" " * (28 - length))) \(length | tostring | (" " * (4 - length)) + .) steps \((map((.durationUs // "0")|tonumber) | add / 1e6 * 1000 | round / 1000) | tostring) s"' \
       "$work/big_post_p$par.json"
     echo "  slowest steps:"
-    jq -r '.results | sort_by(-(.durationUs|tonumber)) | .[0:10][] | "    \((.durationUs|tonumber) / 1e6) s  \(.kind | sub("OBJECT_KIND_"; ""))  \(.identity)"' "$work/big_post_p$par.json"
-    jq -r '"  sum of step durations \((.results | map(.durationUs|tonumber) | add) / 1e6) s over the hook'"'"'s \((.summary.durationUs|tonumber) / 1e6) s wall = average concurrency \(((.results | map(.durationUs|tonumber) | add) / (.summary.durationUs|tonumber)) * 100 | round / 100)"' "$work/big_post_p$par.json" 2>/dev/null || true
+    jq -r '.results | sort_by(-((.durationUs // "0")|tonumber)) | .[0:10][] | "    \(((.durationUs // "0")|tonumber) / 1e6) s  \(.kind | sub("OBJECT_KIND_"; ""))  \(.identity)"' "$work/big_post_p$par.json"
+    jq -r '"  sum of step durations \((.results | map((.durationUs // "0")|tonumber) | add) / 1e6) s over the hook'"'"'s \(((.summary.durationUs // "0")|tonumber) / 1e6) s wall = average concurrency \(((.results | map((.durationUs // "0")|tonumber) | add) / ((.summary.durationUs // "0")|tonumber)) * 100 | round / 100)"' "$work/big_post_p$par.json" 2>/dev/null || true
+  } >>"$out"
+fi
+# --- 5b. where pg_restore's time goes (the server's statement log of its last -j par run) ---------
+if [[ -s $work/restore_j$par.log ]]; then
+  {
+    echo
+    echo "pg_restore -j $par --section=post-data, per kind of statement (sum of statement durations; server log):"
+    awk '
+      function flush() {
+        if (ms == "") return
+        c = "other"
+        if (stmt ~ /VALIDATE CONSTRAINT/) c = "FK validate"
+        else if (stmt ~ /FOREIGN KEY/) c = "FK add (validating)"
+        else if (stmt ~ /ATTACH PARTITION/) c = "attach partition index"
+        else if (stmt ~ /PRIMARY KEY|UNIQUE \(/ && stmt ~ /ADD CONSTRAINT/) c = "PK/unique (builds index)"
+        else if (stmt ~ /CREATE (UNIQUE )?INDEX .* ON ONLY/) c = "partitioned parent index"
+        else if (stmt ~ /CREATE (UNIQUE )?INDEX/) c = "index build"
+        if (c == "other" && stmt ~ /^(SET|SELECT pg_catalog.set_config)/) c = "session settings"
+        n[c]++; t[c] += ms; total += ms; ms = ""
+      }
+      / duration: [0-9.]+ ms +statement: / {
+        flush()
+        match($0, / duration: [0-9.]+ ms/); ms = substr($0, RSTART + 11, RLENGTH - 14) + 0
+        sub(/.* statement: /, ""); stmt = $0; next }
+      /^\t/ && ms != "" { stmt = stmt " " $0; next }
+      { flush() }
+      END { flush(); for (c in n) printf "  %-28s %4d statements %.3f s\n", c, n[c], t[c] / 1000
+            printf "  sum of statement durations %.3f s\n", total / 1000 }' "$work/restore_j$par.log" | sort
+  } >>"$out"
+fi
+
+# --- 6. where the plugin's pre-sync time goes ----------------------------------------------------
+if [[ -f $work/pre_$MANY_MAX.json ]]; then
+  {
+    echo
+    echo "Plugin pre-sync at $MANY_MAX tables: time in statements per kind of step (sum of step durations):"
+    jq -r '[.results[] | {k: (.kind | sub("OBJECT_KIND_"; "")), d: ((.durationUs // "0") | tonumber)}]
+           | group_by(.k)[] | "  \(.[0].k | . + (" " * (28 - length))) \(length | tostring | (" " * (5 - length)) + .) steps \(map(.d) | add / 1e6) s"' \
+      "$work/pre_$MANY_MAX.json"
+    jq -r '"  statements \(([.results[] | (.durationUs // "0") | tonumber] | add) / 1e6) s of the hook'"'"'s \(((.summary.durationUs // "0") | tonumber) / 1e6) s; the rest is catalog reads, planning, the destination probe and round trips"' \
+      "$work/pre_$MANY_MAX.json"
   } >>"$out"
 fi
 cat "$out"

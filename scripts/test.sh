@@ -1,30 +1,59 @@
 #!/usr/bin/env bash
-# The README's test command: install what is missing, build with warnings as errors, run every test.
+# The README's test command: install what is missing, then build and run every test twice:
+# a normal build, and a build with AddressSanitizer + UndefinedBehaviorSanitizer.
 #
 #   ./scripts/test.sh
 #
-# Installs missing Debian packages (scripts/install-deps.sh; asks sudo when not root), configures
-# build/ with -DNSP_WERROR=ON, builds with two jobs and runs ctest: the cmocka unit tests and the
-# integration tests, which start their own throwaway PostgreSQL 15 (scripts/pg-throwaway.sh).
-# Exits with ctest's status. Works as root too (the server then runs as an unprivileged user).
+# Installs missing Debian packages (scripts/install-deps.sh; asks sudo when not root), then
+#   1. configures build/ with -DNSP_WERROR=ON, builds with two jobs and runs ctest: the cmocka unit
+#      tests, the corpus replay of the fuzz targets and the integration tests, which start their
+#      own throwaway PostgreSQL 15 (scripts/pg-throwaway.sh);
+#   2. the same in build-asan/ with -DNSP_SANITIZE=ON (ASan + UBSan on everything: plugin, host,
+#      tests; any report fails its test). Tests that exist to run valgrind skip themselves there.
+# Exits non-zero when either run has a failing test. Works as root too (the server then runs as an
+# unprivileged user).
 #
-# Environment: NSP_BUILD_DIR (default: build), NSP_JOBS (default: 2), NSP_TEST_TIMEOUT (seconds per
-# test that sets none itself; default: 900), NSP_CMAKE_ARGS (extra cmake arguments).
+# Environment: NSP_BUILD_DIR (default: build), NSP_ASAN_BUILD_DIR (default: build-asan),
+# NSP_JOBS (default: 2), NSP_TEST_TIMEOUT (seconds per test that sets none itself; default: 900),
+# NSP_CMAKE_ARGS (extra cmake arguments), NSP_TEST_SANITIZE (1: both runs, the default; 0: only
+# the normal run; only: only the sanitizer run).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 build=${NSP_BUILD_DIR:-build}
+asan_build=${NSP_ASAN_BUILD_DIR:-build-asan}
 jobs=${NSP_JOBS:-2}
+sanitize=${NSP_TEST_SANITIZE:-1}
 
 scripts/install-deps.sh
 
-# shellcheck disable=SC2086
-cmake -S . -B "$build" -DNSP_WERROR=ON ${NSP_CMAKE_ARGS:-}
-cmake --build "$build" -j "$jobs"
+# build_and_test DIR LABEL CMAKE-ARGS...: configure, build, ctest; returns ctest's status.
+build_and_test() {
+  local dir=$1 label=$2 start status
+  shift 2
+  start=$SECONDS
+  echo "test.sh: === $label build ($dir) ==="
+  # shellcheck disable=SC2086
+  cmake -S . -B "$dir" -DNSP_WERROR=ON "$@" ${NSP_CMAKE_ARGS:-}
+  cmake --build "$dir" -j "$jobs"
+  set +e
+  ctest --test-dir "$dir" --output-on-failure --timeout "${NSP_TEST_TIMEOUT:-900}" -j "$jobs"
+  status=$?
+  set -e
+  echo "test.sh: $label run: ctest exit $status in $((SECONDS - start)) s"
+  return "$status"
+}
 
-set +e
-ctest --test-dir "$build" --output-on-failure --timeout "${NSP_TEST_TIMEOUT:-900}" -j "$jobs"
-status=$?
-set -e
-if ((status == 0)); then echo "test.sh: all tests passed"; else echo "test.sh: tests FAILED (ctest exit $status)" >&2; fi
-exit "$status"
+overall=0
+if [[ $sanitize != only ]]; then
+  build_and_test "$build" normal || overall=1
+fi
+if [[ $sanitize != 0 ]]; then
+  # detect_leaks: LeakSanitizer on (the default on Linux; said explicitly); abort on the first UBSan
+  # report (-fno-sanitize-recover makes UBSan reports fatal already).
+  ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1} \
+  UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+    build_and_test "$asan_build" "sanitizer (ASan+UBSan)" -DNSP_SANITIZE=ON || overall=1
+fi
+if ((overall == 0)); then echo "test.sh: all tests passed"; else echo "test.sh: tests FAILED" >&2; fi
+exit "$overall"

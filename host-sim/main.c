@@ -70,6 +70,8 @@ static const command commands[] = {
 	 "                  plugin names an `address` is always called there\n"
 	 "  --json          print one JSON document {preSync, hydration, postSync, ...} instead\n"
 	 "  -v, --verbose   log debug lines too (or set NSP_LOG_LEVEL=debug|info|warning|error)\n"
+	 "                  (NSP_LOG_FORMAT=json: log lines as JSON objects with time, level,\n"
+	 "                  msg, job_id, run_id, hook)\n"
 	 "  -h, --help      show this help\n"
 	 "\n"
 	 "Exit status: 0 every step applied (or unchanged) and every table copied; 2 the job\n"

@@ -290,72 +290,12 @@ grpc_byte_buffer *nsp_grpc_buffer_from(const uint8_t *bytes, size_t len)
 	return bb;
 }
 
-static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static const char *level_word(nsp_log_level level)
-{
-	switch (level) {
-	case NSP_LOG_DEBUG:
-		return "debug";
-	case NSP_LOG_WARNING:
-		return "warning";
-	case NSP_LOG_ERROR:
-		return "error";
-	default:
-		return "info";
-	}
-}
-
-static void add_str(json_object *o, const char *key, const char *val)
-{
-	if (val != NULL && val[0] != '\0')
-		json_object_object_add(o, key, json_object_new_string(val));
-}
-
-static void emit(nsp_log_level level, const char *hook, const char *job_id, const char *run_id,
-		 const char *msg, va_list *pairs)
-{
-	if (level < nsp_host_log_level())
-		return;
-	struct timespec ts;
-	struct tm tm;
-	char when[40] = "";
-	clock_gettime(CLOCK_REALTIME, &ts);
-	if (gmtime_r(&ts.tv_sec, &tm) != NULL) {
-		size_t n = strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-		snprintf(when + n, sizeof(when) - n, ".%03ldZ", ts.tv_nsec / 1000000L);
-	}
-	json_object *o = json_object_new_object();
-	if (o == NULL)
-		return;
-	json_object_object_add(o, "time", json_object_new_string(when));
-	json_object_object_add(o, "level", json_object_new_string(level_word(level)));
-	json_object_object_add(o, "msg", json_object_new_string(msg != NULL ? msg : ""));
-	add_str(o, "job_id", job_id);
-	add_str(o, "run_id", run_id);
-	add_str(o, "hook", hook);
-	if (pairs != NULL) {
-		const char *k;
-		while ((k = va_arg(*pairs, const char *)) != NULL) {
-			const char *v = va_arg(*pairs, const char *);
-			add_str(o, k, v);
-		}
-	}
-	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-							      JSON_C_TO_STRING_NOSLASHESCAPE);
-	pthread_mutex_lock(&log_lock);
-	fprintf(stderr, "%s\n", text);
-	fflush(stderr);
-	pthread_mutex_unlock(&log_lock);
-	json_object_put(o);
-}
-
 void nsp_grpc_log(nsp_log_level level, const char *hook, const char *job_id, const char *run_id,
 		  const char *msg, ...)
 {
 	va_list ap;
 	va_start(ap, msg);
-	emit(level, hook, job_id, run_id, msg, &ap);
+	nsp_host_log_json_line(level, hook, job_id, run_id, msg, &ap);
 	va_end(ap);
 }
 
@@ -369,5 +309,5 @@ void nsp_grpc_logf(nsp_log_level level, const char *hook, const char *job_id, co
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	emit(level, hook, job_id, run_id, msg, NULL);
+	nsp_host_log_json_line(level, hook, job_id, run_id, msg, NULL);
 }

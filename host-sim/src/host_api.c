@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "abi.h"
 #include "neosync/plugin/v1/plan.pb-c.h"
 
@@ -57,17 +59,89 @@ static void clear_status_locked(void)
 	}
 }
 
-static void write_line(const char *name, nsp_log_level level, const char *message)
+static int log_json = -1; /* -1: decide from NSP_LOG_FORMAT */
+static char log_job_id[128], log_run_id[64]; /* guarded by out_lock */
+
+void nsp_host_set_log_json(bool json)
+{
+	log_json = json ? 1 : 0;
+}
+
+bool nsp_host_log_json(void)
+{
+	if (log_json < 0) {
+		const char *v = getenv("NSP_LOG_FORMAT");
+		log_json = v != NULL && strcasecmp(v, "json") == 0;
+	}
+	return log_json == 1;
+}
+
+void nsp_host_set_log_context(const char *job_id, const char *run_id)
+{
+	pthread_mutex_lock(&out_lock);
+	snprintf(log_job_id, sizeof(log_job_id), "%s", job_id ? job_id : "");
+	snprintf(log_run_id, sizeof(log_run_id), "%s", run_id ? run_id : "");
+	pthread_mutex_unlock(&out_lock);
+}
+
+static void format_now(char *when, size_t len)
 {
 	struct timespec ts;
 	struct tm tm;
-	char when[32] = "";
-
+	when[0] = '\0';
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (gmtime_r(&ts.tv_sec, &tm) != NULL) {
-		size_t n = strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-		snprintf(when + n, sizeof(when) - n, ".%03ldZ", ts.tv_nsec / 1000000L);
+		size_t n = strftime(when, len, "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(when + n, len - n, ".%03ldZ", ts.tv_nsec / 1000000L);
 	}
+}
+
+static void add_member(json_object *o, const char *key, const char *val)
+{
+	if (val != NULL && val[0] != '\0')
+		json_object_object_add(o, key, json_object_new_string(val));
+}
+
+void nsp_host_log_json_line(nsp_log_level level, const char *hook, const char *job_id,
+			    const char *run_id, const char *msg, va_list *pairs)
+{
+	if (level < nsp_host_log_level())
+		return;
+	static const char *const words[] = {"debug", "info", "warning", "error"};
+	char when[40];
+	format_now(when, sizeof(when));
+	json_object *o = json_object_new_object();
+	if (o == NULL)
+		return;
+	json_object_object_add(o, "time", json_object_new_string(when));
+	json_object_object_add(o, "level", json_object_new_string(
+						   level <= NSP_LOG_ERROR ? words[level] : "info"));
+	json_object_object_add(o, "msg", json_object_new_string(msg != NULL ? msg : ""));
+	pthread_mutex_lock(&out_lock);
+	add_member(o, "job_id", job_id != NULL && job_id[0] ? job_id : log_job_id);
+	add_member(o, "run_id", run_id != NULL && run_id[0] ? run_id : log_run_id);
+	add_member(o, "hook", hook);
+	if (pairs != NULL) {
+		const char *k;
+		while ((k = va_arg(*pairs, const char *)) != NULL)
+			add_member(o, k, va_arg(*pairs, const char *));
+	}
+	clear_status_locked();
+	fprintf(stderr, "%s\n",
+		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	fflush(stderr);
+	pthread_mutex_unlock(&out_lock);
+	json_object_put(o);
+}
+
+static void write_line(const char *name, nsp_log_level level, const char *message)
+{
+	if (nsp_host_log_json()) {
+		nsp_host_log_json_line(level, name != NULL && name[0] ? name : "host", NULL, NULL, message, NULL);
+		return;
+	}
+	char when[40];
+	format_now(when, sizeof(when));
 	pthread_mutex_lock(&out_lock);
 	clear_status_locked();
 	fprintf(stderr, "%s %s [%s] %s\n", when, nsp_host_level_name(level),

@@ -3,7 +3,9 @@
  *
  * Output rules: everything here writes to stderr (stdout is for reports and JSON). Log lines are
  *   2025-01-31T12:00:00.123Z INFO [schema] message
- * (UTC time, level, the hook's name). Progress is shown only when stderr is a terminal: one
+ * (UTC time, level, the hook's name), or, with NSP_LOG_FORMAT=json (or
+ * nsp_host_set_log_json), JSON lines as a Go worker's structured logs are:
+ *   {"time":"2025-01-31T12:00:00.123Z","level":"info","msg":"...","job_id":"...","run_id":"...","hook":"schema"} Progress is shown only when stderr is a terminal: one
  * status line, rewritten in place, that log lines never interleave with.
  *
  * Cancellation: nsp_host_signals_install() makes SIGINT and SIGTERM set a flag (sig_atomic_t)
@@ -15,6 +17,7 @@
 #ifndef NSP_HOST_API_H
 #define NSP_HOST_API_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -62,6 +65,17 @@ int nsp_host_cancel_signal(void);
  * NSP_LOG_LEVEL (debug, info, warning, error), else NSP_LOG_INFO. */
 nsp_log_level nsp_host_log_level(void);
 void nsp_host_set_log_level(nsp_log_level level);
+
+/* Log lines as JSON objects (also chosen by the environment: NSP_LOG_FORMAT=json). */
+void nsp_host_set_log_json(bool json);
+bool nsp_host_log_json(void);
+/* The job and run that log lines belong to (JSON lines carry them); NULL clears. */
+void nsp_host_set_log_context(const char *job_id, const char *run_id);
+/* One JSON log line (level filter applied): time, level, msg, job_id, run_id, hook (each
+ * omitted when NULL or ""; job_id and run_id default to the log context), then extra
+ * members from `pairs`, a NULL-terminated list of key/value strings (may be NULL). */
+void nsp_host_log_json_line(nsp_log_level level, const char *hook, const char *job_id,
+			    const char *run_id, const char *msg, va_list *pairs);
 
 /* "DEBUG", "INFO", "WARNING", "ERROR". */
 const char *nsp_host_level_name(nsp_log_level level);

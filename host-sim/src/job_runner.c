@@ -305,6 +305,7 @@ int nsp_job_run(const char *config_path, nsp_report *r)
 
 	nsp_report_init(r);
 	nsp_job_make_run_id(r->run_id);
+	nsp_host_set_log_context(NULL, r->run_id);
 
 	if (nsp_job_config_load_file(config_path, &cfg, err, sizeof(err)) != 0) {
 		set_fatal(r, "%s", err);
@@ -315,6 +316,7 @@ int nsp_job_run(const char *config_path, nsp_report *r)
 		set_fatal(r, "out of memory");
 		goto done;
 	}
+	nsp_host_set_log_context(r->job_id, r->run_id);
 	const char *source = conn_url(cfg->source);
 	const char *dest = conn_url(cfg->destination);
 	if (source == NULL || dest == NULL) {

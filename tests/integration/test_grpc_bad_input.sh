@@ -26,16 +26,31 @@ cat >"$dir/pre.json" <<JSON
  "source": {"postgres": {"url": "$src"}}, "destination": {"postgres": {"url": "$dst"}}}
 JSON
 # post_json FILE RUN_ID SECONDS MARKER: a PostSyncRequest whose plan has one post-sync step that
-# sleeps; MARKER (a comment in the SQL) finds its backend in pg_stat_activity.
+# runs for SECONDS: a CREATE INDEX on a table of its own that another session holds locked for
+# that long (the plugin verifies plans: a step may only be what the planner makes, so no
+# pg_sleep). MARKER (a comment in the SQL) finds its backend in pg_stat_activity.
 post_json() {
+  local t; t="w$(printf %s "$4" | md5sum | cut -c1-12)"
+  nsp_psql "$dst" -c "CREATE TABLE public.\"$t\" (v text)" >/dev/null
+  nsp_psql "$dst" -c "BEGIN; LOCK TABLE public.\"$t\" IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep($3); COMMIT;" >/dev/null 2>&1 &
+  nsp_on_exit "kill $! 2>/dev/null || true"
   cat >"$1" <<JSON
 {"jobId": "grpc-bad", "runId": "$2",
  "source": {"postgres": {"url": "$src"}}, "destination": {"postgres": {"url": "$dst"}},
+ "options": {"lockTimeoutMs": 120000},
  "plan": {"formatVersion": 1, "jobId": "grpc-bad",
           "steps": [{"id": 1, "phase": "PHASE_POST_SYNC", "kind": "OBJECT_KIND_INDEX",
-                     "identity": "public.sleep", "schema": "public", "name": "sleep",
-                     "sql": "SELECT pg_sleep($3) /* $4 */"}]}}
+                     "identity": "public.$t.idx", "schema": "public", "name": "idx_$4",
+                     "table": "\\"public\\".\\"$t\\"",
+                     "sql": "CREATE INDEX \\"idx_$4\\" ON public.\\"$t\\" (v) /* $4 */;"}]}}
 JSON
+  # The lock is held before the call starts.
+  local i
+  for ((i = 0; i < 100; i++)); do
+    [[ $(nsp_query "$dst" "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = '$t' AND l.granted") -ge 1 ]] && return 0
+    sleep 0.05
+  done
+  nsp_fail "the lock holder for $t did not start"
 }
 backends() { # number of backends running the statement with marker $1
   nsp_query "$NSP_PG_URL" "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%$1%' AND pid <> pg_backend_pid()"

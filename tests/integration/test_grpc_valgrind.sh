@@ -23,14 +23,22 @@ cat >"$dir/pre.json" <<JSON
 {"jobId": "grpc-vg", "runId": "pre", "dryRun": true,
  "source": {"postgres": {"url": "$src"}}, "destination": {"postgres": {"url": "$dst"}}}
 JSON
+# A post-sync step that runs for 60 s: a CREATE INDEX on a table another session holds locked
+# (plans are verified: a step may only be what the planner makes, so no pg_sleep).
 post_json() {
+  local t; t="w$(printf %s "$3" | md5sum | cut -c1-12)"
+  nsp_psql "$dst" -c "CREATE TABLE public.\"$t\" (v text)" >/dev/null
+  nsp_psql "$dst" -c "BEGIN; LOCK TABLE public.\"$t\" IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60); COMMIT;" >/dev/null 2>&1 &
+  nsp_on_exit "kill $! 2>/dev/null || true"
   cat >"$1" <<JSON
 {"jobId": "grpc-vg", "runId": "$2",
  "source": {"postgres": {"url": "$src"}}, "destination": {"postgres": {"url": "$dst"}},
+ "options": {"lockTimeoutMs": 120000},
  "plan": {"formatVersion": 1, "jobId": "grpc-vg",
           "steps": [{"id": 1, "phase": "PHASE_POST_SYNC", "kind": "OBJECT_KIND_INDEX",
-                     "identity": "public.sleep", "schema": "public", "name": "sleep",
-                     "sql": "SELECT pg_sleep(30) /* $3 */"}]}}
+                     "identity": "public.$t.idx", "schema": "public", "name": "idx_$3",
+                     "table": "\\"public\\".\\"$t\\"",
+                     "sql": "CREATE INDEX \\"idx_$3\\" ON public.\\"$t\\" (v) /* $3 */;"}]}}
 JSON
 }
 post_json "$dir/cancel.json" cancel "grpc-vg-cancel-$$"

@@ -184,7 +184,7 @@ static long long count_fk_violations(PGconn *conn, const Neosync__Plugin__V1__St
 		"pg_catalog.string_agg(pg_catalog.format('c.%I IS NOT NULL', a.attname), ' AND '), "
 		"k.confrelid::pg_catalog.regclass, "
 		"pg_catalog.string_agg(pg_catalog.format('p.%I = c.%I', fa.attname, a.attname), ' AND ')) "
-		"FROM pg_catalog.pg_constraint k, pg_catalog.unnest(k.conkey, k.confkey) u(ck, fk), "
+		"FROM pg_catalog.pg_constraint k, unnest(k.conkey, k.confkey) u(ck, fk), "
 		"pg_catalog.pg_attribute a, pg_catalog.pg_attribute fa "
 		"WHERE k.conrelid = pg_catalog.to_regclass($1) AND k.conname = $2 AND k.contype = 'f' "
 		"AND a.attrelid = k.conrelid AND a.attnum = u.ck AND fa.attrelid = k.confrelid "

@@ -251,7 +251,10 @@ int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__SchemaP
 		goto out;
 	}
 	size_t stripped = 0;
-	if ((policy == OE(REPLACE) && drop_existing_tables(h, dst, plan, presence, err) != 0) ||
+	if ((policy == OE(REPLACE) &&
+	     (drop_existing_tables(h, dst, plan, presence, err) != 0 ||
+	      /* CASCADE also dropped what the tables owned (sequences): probe again */
+	      nsp_destination_probe(dst, plan, PRE, presence, detail, err) != 0)) ||
 	    (policy == OE(STRIP) && nsp_strip_prepare(h, dst, plan, &stripped, err) != 0)) {
 		PGresult *res = PQexec(dst, "ROLLBACK");
 		PQclear(res);

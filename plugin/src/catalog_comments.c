@@ -65,9 +65,12 @@ int nsp_catalog_load_comments(nsp_catalog_ctx *ctx)
 		"  CASE WHEN d.classoid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND c.contypid <> 0 "
 		"       THEN 'CONSTRAINT ' || pg_catalog.quote_ident(c.conname) || ' ON DOMAIN ' || "
 		"            c.contypid::pg_catalog.regtype::pg_catalog.text "
-		"  END AS domain_target, i.identity, d.description "
+		"  END AS domain_target, i.identity, d.description, "
+		"  a.type, pg_catalog.array_to_string(a.object_names, E'\\x1f'), "
+		"  pg_catalog.array_to_string(a.object_args, E'\\x1f') "
 		"FROM pg_catalog.pg_description d "
 		"CROSS JOIN LATERAL pg_catalog.pg_identify_object(d.classoid, d.objoid, d.objsubid) i "
+		"CROSS JOIN LATERAL pg_catalog.pg_identify_object_as_address(d.classoid, d.objoid, d.objsubid) a "
 		"LEFT JOIN pg_catalog.pg_constraint c ON d.classoid = 'pg_catalog.pg_constraint'::pg_catalog.regclass "
 		"  AND c.oid = d.objoid "
 		"WHERE d.objoid >= 16384 ORDER BY 1, 2, d.objsubid");
@@ -102,7 +105,8 @@ int nsp_catalog_load_comments(nsp_catalog_ctx *ctx)
 					? NULL
 					: nsp_model_add(ctx->model, K(COMMENT), PRE, (nsp_catref){0, 0},
 							target->schema, target->name, display, sql.data);
-		if (o == NULL || nsp_object_needs(o, target->index) != 0)
+		if (o == NULL || nsp_object_needs(o, target->index) != 0 ||
+		    nsp_object_set_address(o, nsp_cell(res, i, 6), nsp_cell(res, i, 7), nsp_cell(res, i, 8)) != 0)
 			rc = -1;
 		else if (target->table != NULL)
 			rc = nsp_object_set_table(o, target->table_oid, target->table,

@@ -129,7 +129,13 @@ static int add_index(nsp_catalog_ctx *ctx, const PGresult *res, int i, const ind
 				: add_index_step(ctx, r, K(INDEX_ATTACH),
 						 (nsp_catref){NSP_CLASS_PG_INHERITS, r->oid}, "attach",
 						 sql->data, L(SHARE_UPDATE_EXCLUSIVE), identity);
-		if (o == NULL ||
+		/* Attaching a partition's index locks the parent index and may mark it valid (an
+		 * upgrade to ACCESS EXCLUSIVE): two attaches to one parent at once deadlock, so the
+		 * parent index is in the footprint and they run one after the other. */
+		nsp_strbuf_reset(sql);
+		nsp_strbuf_append_qualified(sql, nsp_cell(res, i, 12), nsp_cell(res, i, 13));
+		if (o == NULL || nsp_strbuf_failed(sql) ||
+		    nsp_object_add_lock(o, sql->data, L(ACCESS_EXCLUSIVE)) != 0 ||
 		    nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, r->parent_oid}) != 0)
 			return -1;
 	}

@@ -12,29 +12,31 @@
 /* One probe row per step: its index, kind, schema, name, table (quoted, qualified), identity
  * and whether it is a foreign key's VALIDATE. The query answers, per row, whether the object
  * exists and its definition as the server prints it (NULL where not compared). */
-static const char probe_sql[] =
+/* In pieces: one string literal may be at most 4095 characters (C99). */
+static const char *const probe_sql[] = {
 	"WITH p AS (SELECT * FROM unnest($1::int[], $2::int[], $3::text[], $4::text[], "
-	"  $5::text[], $6::text[], $7::bool[]) AS p(i, kind, sch, nm, tbl, ident, validate)), "
+	"  $5::text[], $6::text[], $7::bool[], $8::text[], $9::text[], $10::text[]) "
+	"  AS p(i, kind, sch, nm, tbl, ident, validate, atype, anames, aargs)), "
 	"q AS (SELECT p.*, CASE WHEN p.tbl <> '' THEN pg_catalog.to_regclass(p.tbl) END AS rel, "
 	"  (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = p.sch) AS nsp FROM p) "
 	"SELECT q.i, r.present, r.def FROM q CROSS JOIN LATERAL ("
 	/* schemas, extensions */
-	" SELECT q.nsp IS NOT NULL, NULL::text WHERE q.kind = 1 "
-	" UNION ALL SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extname = q.nm), NULL WHERE q.kind = 2 "
+	" SELECT q.nsp IS NOT NULL, NULL::text WHERE q.kind = 1 ",
+	" UNION ALL SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extname = q.nm), NULL WHERE q.kind = 2 ",
 	" UNION ALL SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_collation c WHERE c.collnamespace = q.nsp "
-	"   AND c.collname = q.nm), NULL WHERE q.kind = 3 "
+	"   AND c.collname = q.nm), NULL WHERE q.kind = 3 ",
 	/* types and domains */
 	" UNION ALL SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_type t WHERE t.typnamespace = q.nsp "
-	"   AND t.typname = q.nm), NULL WHERE q.kind IN (4, 5) "
+	"   AND t.typname = q.nm), NULL WHERE q.kind IN (4, 5) ",
 	" UNION ALL SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c JOIN pg_catalog.pg_type t "
 	"   ON t.oid = c.contypid WHERE t.typnamespace = q.nsp AND q.sch || '.' || t.typname || '.' || "
-	"   c.conname = q.ident), NULL WHERE q.kind = 6 "
+	"   c.conname = q.ident), NULL WHERE q.kind = 6 ",
 	/* functions, procedures, aggregates: by identity arguments */
 	" UNION ALL SELECT f.oid IS NOT NULL, CASE WHEN q.kind = 7 THEN pg_catalog.pg_get_functiondef(f.oid) END "
 	"   FROM (SELECT 1) x LEFT JOIN LATERAL (SELECT pr.oid FROM pg_catalog.pg_proc pr WHERE "
 	"   pr.pronamespace = q.nsp AND pr.proname = q.nm AND q.sch || '.' || pr.proname || '(' || "
 	"   pg_catalog.pg_get_function_identity_arguments(pr.oid) || ')' = q.ident LIMIT 1) f ON true "
-	"   WHERE q.kind IN (7, 8) "
+	"   WHERE q.kind IN (7, 8) ",
 	/* relations: tables (with their columns), sequences, views, matviews, indexes */
 	" UNION ALL SELECT c.oid IS NOT NULL, CASE WHEN q.kind = 12 THEN (SELECT pg_catalog.string_agg("
 	"   '\"' || pg_catalog.replace(a.attname, '\"', '\"\"') || '\" ' || "
@@ -45,29 +47,102 @@ static const char probe_sql[] =
 	"   FROM (SELECT 1) x LEFT JOIN pg_catalog.pg_class c ON c.relnamespace = q.nsp AND c.relname = q.nm "
 	"   AND c.relkind = ANY (CASE q.kind WHEN 12 THEN '{r,p}'::\"char\"[] WHEN 11 THEN '{S}' "
 	"   WHEN 23 THEN '{v}' WHEN 24 THEN '{m}' ELSE '{i,I}' END) "
-	"   WHERE q.kind IN (12, 19, 23, 24) OR (q.kind = 11 AND q.ident NOT LIKE '% OWNED BY') "
+	"   WHERE q.kind IN (12, 19, 23, 24) OR (q.kind = 11 AND q.ident NOT LIKE '% OWNED BY') ",
 	/* partitions attached, partition indexes attached */
 	" UNION ALL SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_inherits i "
 	"   ON i.inhrelid = c.oid WHERE c.relnamespace = q.nsp AND c.relname = q.nm "
-	"   AND (q.kind = 20 OR i.inhparent = q.rel)), NULL WHERE q.kind IN (13, 20) "
+	"   AND (q.kind = 20 OR i.inhparent = q.rel)), NULL WHERE q.kind IN (13, 20) ",
 	/* table constraints; a foreign key's VALIDATE step is there once the key is validated */
 	" UNION ALL SELECT c.oid IS NOT NULL AND (NOT q.validate OR c.convalidated), "
 	"   CASE WHEN NOT q.validate THEN pg_catalog.pg_get_constraintdef(c.oid) END "
 	"   FROM (SELECT 1) x LEFT JOIN pg_catalog.pg_constraint c ON c.conrelid = q.rel AND c.conname = q.nm "
-	"   WHERE q.kind IN (14, 15, 16, 17, 18) "
+	"   WHERE q.kind IN (14, 15, 16, 17, 18) ",
 	" UNION ALL SELECT t.oid IS NOT NULL, pg_catalog.pg_get_triggerdef(t.oid) FROM (SELECT 1) x "
-	"   LEFT JOIN pg_catalog.pg_trigger t ON t.tgrelid = q.rel AND t.tgname = q.nm WHERE q.kind = 21 "
+	"   LEFT JOIN pg_catalog.pg_trigger t ON t.tgrelid = q.rel AND t.tgname = q.nm WHERE q.kind = 21 ",
 	" UNION ALL SELECT r.oid IS NOT NULL, pg_catalog.pg_get_ruledef(r.oid) FROM (SELECT 1) x "
-	"   LEFT JOIN pg_catalog.pg_rewrite r ON r.ev_class = q.rel AND r.rulename = q.nm WHERE q.kind = 22 "
+	"   LEFT JOIN pg_catalog.pg_rewrite r ON r.ev_class = q.rel AND r.rulename = q.nm WHERE q.kind = 22 ",
 	" UNION ALL SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_policy p WHERE p.polrelid = q.rel "
-	"   AND p.polname = q.nm), NULL WHERE q.kind = 26 "
+	"   AND p.polname = q.nm), NULL WHERE q.kind = 26 ",
 	" UNION ALL SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_statistic_ext s WHERE s.stxnamespace = q.nsp "
-	"   AND s.stxname = q.nm), NULL WHERE q.kind = 28 "
-	") r(present, def) ORDER BY q.i";
+	"   AND s.stxname = q.nm), NULL WHERE q.kind = 28 ",
+	/* a sequence's value, when it was called (pg_sequences hides the value otherwise) */
+	" UNION ALL SELECT sq.last_value IS NOT NULL, 'setval(' || pg_catalog.quote_literal('\"' || "
+	"   pg_catalog.replace(sq.schemaname, '\"', '\"\"') || '\".\"' || "
+	"   pg_catalog.replace(sq.sequencename, '\"', '\"\"') || '\"') || ', ' || sq.last_value || ', true)' "
+	"   FROM (SELECT 1) x LEFT JOIN pg_catalog.pg_sequences sq ON sq.schemaname = q.sch "
+	"   AND sq.sequencename = q.nm WHERE q.kind = 29 ",
+	/* identity ALWAYS (a table has one identity column at most) */
+	" UNION ALL SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = q.rel "
+	"   AND a.attidentity = 'a' AND NOT a.attisdropped), NULL WHERE q.kind = 30 "
+	/* row level security: enabled, and forced or not */
+	" UNION ALL SELECT c.relrowsecurity, 'ENABLE ROW LEVEL SECURITY' || CASE WHEN c.relforcerowsecurity "
+	"   THEN E'\\x1fFORCE ROW LEVEL SECURITY' ELSE '' END FROM (SELECT 1) x "
+	"   LEFT JOIN pg_catalog.pg_class c ON c.oid = q.rel WHERE q.kind = 27 "
+	/* CLUSTER ON and REPLICA IDENTITY USING INDEX: the index carries the flag */
+	" UNION ALL SELECT COALESCE((SELECT CASE WHEN q.ident LIKE '% cluster on' THEN i.indisclustered "
+	"   ELSE i.indisreplident END FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic "
+	"   ON ic.oid = i.indexrelid WHERE i.indrelid = q.rel AND ic.relname = q.nm), false), NULL "
+	"   WHERE q.kind = 34 AND (q.ident LIKE '% cluster on' OR q.ident LIKE '% replica identity') ",
+	/* a sequence's OWNED BY: the column that owns it */
+	" UNION ALL SELECT o.def IS NOT NULL, o.def FROM (SELECT 1) x LEFT JOIN LATERAL ("
+	"   SELECT 'OWNED BY \"' || pg_catalog.replace(tn.nspname, '\"', '\"\"') || '\".\"' || "
+	"   pg_catalog.replace(t.relname, '\"', '\"\"') || '\".\"' || "
+	"   pg_catalog.replace(a.attname, '\"', '\"\"') || '\"' AS def "
+	"   FROM pg_catalog.pg_class s JOIN pg_catalog.pg_depend d "
+	"   ON d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = s.oid "
+	"   AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'a' AND d.refobjsubid > 0 "
+	"   JOIN pg_catalog.pg_class t ON t.oid = d.refobjid JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace "
+	"   JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid "
+	"   WHERE s.relnamespace = q.nsp AND s.relname = q.nm AND s.relkind = 'S' LIMIT 1) o ON true "
+	"   WHERE q.kind = 11 AND q.ident LIKE '% OWNED BY' ",
+	/* a comment: find its object by address (to_reg*: NULL when missing), compare the text */
+	" UNION ALL SELECT dd.description IS NOT NULL, 'IS ' || pg_catalog.quote_literal(dd.description) "
+	"   FROM (SELECT pg_catalog.string_to_array(q.anames, E'\\x1f') AS n, "
+	"     pg_catalog.string_to_array(q.aargs, E'\\x1f') AS a) o "
+	"   CROSS JOIN LATERAL (SELECT CASE "
+	"     WHEN q.atype IN ('table', 'view', 'materialized view', 'sequence', 'index', 'foreign table', "
+	"       'table column', 'view column', 'materialized view column', 'foreign table column') "
+	"       THEN pg_catalog.to_regclass(pg_catalog.format('%I.%I', o.n[1], o.n[2]))::pg_catalog.oid "
+	"     WHEN q.atype IN ('function', 'procedure', 'aggregate') THEN pg_catalog.to_regprocedure("
+	"       pg_catalog.format('%I.%I(%s)', o.n[1], o.n[2], pg_catalog.array_to_string(o.a, ',')))::pg_catalog.oid "
+	"     WHEN q.atype IN ('type', 'domain') THEN pg_catalog.to_regtype(o.n[1])::pg_catalog.oid "
+	"     WHEN q.atype = 'schema' THEN (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = o.n[1]) "
+	"     WHEN q.atype = 'extension' THEN (SELECT e.oid FROM pg_catalog.pg_extension e WHERE e.extname = o.n[1]) "
+	"     WHEN q.atype = 'table constraint' THEN (SELECT c.oid FROM pg_catalog.pg_constraint c WHERE c.conrelid = "
+	"       pg_catalog.to_regclass(pg_catalog.format('%I.%I', o.n[1], o.n[2])) AND c.conname = o.n[3]) "
+	"     WHEN q.atype = 'trigger' THEN (SELECT t.oid FROM pg_catalog.pg_trigger t WHERE t.tgrelid = "
+	"       pg_catalog.to_regclass(pg_catalog.format('%I.%I', o.n[1], o.n[2])) AND t.tgname = o.n[3]) "
+	"     WHEN q.atype = 'policy' THEN (SELECT p.oid FROM pg_catalog.pg_policy p WHERE p.polrelid = "
+	"       pg_catalog.to_regclass(pg_catalog.format('%I.%I', o.n[1], o.n[2])) AND p.polname = o.n[3]) "
+	"     WHEN q.atype = 'rule' THEN (SELECT r.oid FROM pg_catalog.pg_rewrite r WHERE r.ev_class = "
+	"       pg_catalog.to_regclass(pg_catalog.format('%I.%I', o.n[1], o.n[2])) AND r.rulename = o.n[3]) "
+	"     WHEN q.atype = 'statistics object' THEN (SELECT s.oid FROM pg_catalog.pg_statistic_ext s "
+	"       JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace WHERE n.nspname = o.n[1] AND s.stxname = o.n[2]) "
+	"     END AS objid, CASE "
+	"     WHEN q.atype IN ('table', 'view', 'materialized view', 'sequence', 'index', 'foreign table', "
+	"       'table column', 'view column', 'materialized view column', 'foreign table column') "
+	"       THEN 'pg_catalog.pg_class'::pg_catalog.regclass "
+	"     WHEN q.atype IN ('function', 'procedure', 'aggregate') THEN 'pg_catalog.pg_proc'::pg_catalog.regclass "
+	"     WHEN q.atype IN ('type', 'domain') THEN 'pg_catalog.pg_type'::pg_catalog.regclass "
+	"     WHEN q.atype = 'schema' THEN 'pg_catalog.pg_namespace'::pg_catalog.regclass "
+	"     WHEN q.atype = 'extension' THEN 'pg_catalog.pg_extension'::pg_catalog.regclass "
+	"     WHEN q.atype = 'table constraint' THEN 'pg_catalog.pg_constraint'::pg_catalog.regclass "
+	"     WHEN q.atype = 'trigger' THEN 'pg_catalog.pg_trigger'::pg_catalog.regclass "
+	"     WHEN q.atype = 'policy' THEN 'pg_catalog.pg_policy'::pg_catalog.regclass "
+	"     WHEN q.atype = 'rule' THEN 'pg_catalog.pg_rewrite'::pg_catalog.regclass "
+	"     WHEN q.atype = 'statistics object' THEN 'pg_catalog.pg_statistic_ext'::pg_catalog.regclass "
+	"     END AS classid) t "
+	"   LEFT JOIN LATERAL (SELECT CASE WHEN q.atype LIKE '% column' THEN (SELECT a.attnum FROM "
+	"     pg_catalog.pg_attribute a WHERE a.attrelid = t.objid AND a.attname = o.n[3]) ELSE 0 END AS subid) s ON true "
+	"   LEFT JOIN pg_catalog.pg_description dd ON dd.classoid = t.classid AND dd.objoid = t.objid "
+	"     AND dd.objsubid = s.subid "
+	"   WHERE q.kind = 31 AND q.atype <> '' ",
+	") r(present, def) ORDER BY q.i",
+};
 
-/* Kinds the probe answers for; the others are idempotent statements (comments, setval, owners,
- * privileges, table properties, matview refreshes: a populated matview may hold old rows) or
- * cannot be checked by name (operators, casts), and run. */
+/* Kinds the probe answers for. The others run again on every run: owners and privileges
+ * (idempotent), matview refreshes (the rows may have changed since), and what cannot be
+ * found by name (operators, casts); a "already exists" error then counts as unchanged. */
 static bool probed_kind(const Neosync__Plugin__V1__Step *s)
 {
 	switch (s->kind) {
@@ -76,11 +151,15 @@ static bool probed_kind(const Neosync__Plugin__V1__Step *s)
 	case K(PARTITION_ATTACH): case K(PRIMARY_KEY): case K(UNIQUE_CONSTRAINT):
 	case K(EXCLUSION_CONSTRAINT): case K(CHECK_CONSTRAINT): case K(FOREIGN_KEY): case K(INDEX):
 	case K(INDEX_ATTACH): case K(TRIGGER): case K(RULE): case K(VIEW): case K(MATERIALIZED_VIEW):
-	case K(POLICY): case K(STATISTICS):
+	case K(POLICY): case K(STATISTICS): case K(SEQUENCE):
 		return true;
-	case K(SEQUENCE):
-		/* A sequence's OWNED BY step is idempotent and runs again. */
-		return strstr(s->identity, " OWNED BY") == NULL;
+	case K(COMMENT):
+		return s->address != NULL && s->address->type[0] != '\0';
+	case K(SEQUENCE_VALUE): case K(IDENTITY): case K(ROW_SECURITY):
+		return true;
+	case K(TABLE_PROPERTY):
+		return strstr(s->identity, " cluster on") != NULL ||
+		       strstr(s->identity, " replica identity") != NULL;
 	default:
 		return false;
 	}
@@ -152,12 +231,35 @@ static void append_text_array_item(nsp_strbuf *sb, const char *v)
 	nsp_strbuf_append_char(sb, '"');
 }
 
+/* The comment target's address as three array items: type, names and args joined by '\x1f'. */
+static void append_joined(nsp_strbuf *arr, char **items, size_t n)
+{
+	nsp_strbuf joined;
+	nsp_strbuf_init(&joined);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			nsp_strbuf_append_char(&joined, '\x1f');
+		nsp_strbuf_append(&joined, items[i]);
+	}
+	if (nsp_strbuf_failed(&joined))
+		arr->failed = true;
+	append_text_array_item(arr, joined.data);
+	nsp_strbuf_free(&joined);
+}
+
+static void append_address(nsp_strbuf *arr, const Neosync__Plugin__V1__ObjectAddress *a)
+{
+	append_text_array_item(&arr[7], a ? a->type : "");
+	append_joined(&arr[8], a ? a->names : NULL, a ? a->n_names : 0);
+	append_joined(&arr[9], a ? a->args : NULL, a ? a->n_args : 0);
+}
+
 int nsp_destination_probe(PGconn *dst, const Neosync__Plugin__V1__Plan *plan,
 			  Neosync__Plugin__V1__Phase phase, nsp_presence *presence, char **detail,
 			  nsp_error *err)
 {
-	nsp_strbuf arr[7];
-	for (int a = 0; a < 7; a++) {
+	nsp_strbuf arr[10];
+	for (int a = 0; a < 10; a++) {
 		nsp_strbuf_init(&arr[a]);
 		nsp_strbuf_append_char(&arr[a], '{');
 	}
@@ -165,6 +267,7 @@ int nsp_destination_probe(PGconn *dst, const Neosync__Plugin__V1__Plan *plan,
 	for (size_t i = 0; i < plan->n_steps; i++) {
 		const Neosync__Plugin__V1__Step *s = plan->steps[i];
 		presence[i] = NSP_PRESENCE_UNKNOWN;
+		free(detail[i]); /* from an earlier probe into the same arrays */
 		detail[i] = NULL;
 		if ((phase != 0 && s->phase != phase) || !probed_kind(s))
 			continue;
@@ -181,10 +284,11 @@ int nsp_destination_probe(PGconn *dst, const Neosync__Plugin__V1__Plan *plan,
 		append_text_array_item(&arr[4], s->table);
 		append_text_array_item(&arr[5], s->identity);
 		nsp_strbuf_append(&arr[6], is_validate_step(s) ? "t" : "f");
+		append_address(arr, s->address);
 	}
 	int rc = 0;
 	bool oom = false;
-	for (int a = 0; a < 7; a++) {
+	for (int a = 0; a < 10; a++) {
 		nsp_strbuf_append_char(&arr[a], '}');
 		oom = oom || nsp_strbuf_failed(&arr[a]);
 	}
@@ -192,10 +296,16 @@ int nsp_destination_probe(PGconn *dst, const Neosync__Plugin__V1__Plan *plan,
 		rc = nsp_error_set(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_INTERNAL,
 				   "out of memory probing the destination");
 	} else if (probed > 0) {
-		const char *params[7];
-		for (int a = 0; a < 7; a++)
+		const char *params[10];
+		for (int a = 0; a < 10; a++)
 			params[a] = arr[a].data;
-		PGresult *res = PQexecParams(dst, probe_sql, 7, NULL, params, NULL, NULL, 0);
+		nsp_strbuf sql;
+		nsp_strbuf_init(&sql);
+		for (size_t k = 0; k < sizeof(probe_sql) / sizeof(probe_sql[0]); k++)
+			nsp_strbuf_append(&sql, probe_sql[k]);
+		PGresult *res = nsp_strbuf_failed(&sql) ? NULL
+				: PQexecParams(dst, sql.data, 10, NULL, params, NULL, NULL, 0);
+		nsp_strbuf_free(&sql);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 			rc = nsp_error_set_pg(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_FAILED,
 					      "reading what the destination already has", res, dst);
@@ -208,8 +318,17 @@ int nsp_destination_probe(PGconn *dst, const Neosync__Plugin__V1__Plan *plan,
 				if (PQgetvalue(res, r, 1)[0] != 't') {
 					presence[i] = NSP_PRESENCE_MISSING;
 				} else if (PQgetisnull(res, r, 2) ||
-					   nsp_destination_definition_matches(PQgetvalue(res, r, 2), s->sql)) {
+					   nsp_destination_definition_matches(PQgetvalue(res, r, 2), s->sql) ||
+					   strstr(s->sql, " USING INDEX ") != NULL) {
+					/* A key added USING INDEX names its index instead of repeating its
+					 * columns: the index step (compared itself) holds the definition. */
 					presence[i] = NSP_PRESENCE_SAME;
+					/* FORCE ROW LEVEL SECURITY missing on the destination: run the step
+					 * again (it is idempotent). */
+					if (s->kind == K(ROW_SECURITY) &&
+					    strstr(s->sql, "FORCE ROW LEVEL SECURITY") != NULL &&
+					    strstr(PQgetvalue(res, r, 2), "FORCE") == NULL)
+						presence[i] = NSP_PRESENCE_MISSING;
 				} else {
 					presence[i] = NSP_PRESENCE_DIFFERENT;
 					detail[i] = strdup(PQgetvalue(res, r, 2));
@@ -218,7 +337,7 @@ int nsp_destination_probe(PGconn *dst, const Neosync__Plugin__V1__Plan *plan,
 		}
 		PQclear(res);
 	}
-	for (int a = 0; a < 7; a++)
+	for (int a = 0; a < 10; a++)
 		nsp_strbuf_free(&arr[a]);
 	return rc;
 }

@@ -20,7 +20,8 @@ typedef enum nsp_presence {
 } nsp_presence;
 
 /* Probe every step of `phase` (0 = all) in one query. presence[i] is for plan->steps[i]; when
- * DIFFERENT, detail[i] (malloc'ed, or NULL) holds the destination's definition. */
+ * DIFFERENT, detail[i] (malloc'ed, or NULL) holds the destination's definition. detail must
+ * start zeroed; probing again into the same arrays frees what the earlier probe left there. */
 int nsp_destination_probe(PGconn *dst, const Neosync__Plugin__V1__Plan *plan,
 			  Neosync__Plugin__V1__Phase phase, nsp_presence *presence, char **detail,
 			  nsp_error *err);

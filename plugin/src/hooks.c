@@ -232,6 +232,12 @@ int nsp_hook_pre_sync(nsp_plugin *h, const uint8_t *in, size_t in_len, uint8_t *
 							  opt_connect_timeout(req->options), &err) == 0)
 				nsp_apply_pre(h, dst, req->options, resp->plan, &results, &err);
 			PQfinish(dst);
+			/* Strip appends the steps that re-create what it dropped: sign the final plan. */
+			nsp_error sign_err;
+			nsp_error_clear(&sign_err);
+			if (resp->plan != NULL && nsp_plan_sign(resp->plan, &sign_err) != 0 &&
+			    err.code == EC(OK))
+				err = sign_err;
 		}
 	}
 	resp->summary = nsp_results_summarize(&results, nsp_now_us() - start);

@@ -77,6 +77,9 @@ void nsp_model_free_object(nsp_object *o)
 	free(o->skip_reason);
 	free(o->needs);
 	free(o->needs_refs);
+	free(o->address_type);
+	free(o->address_names);
+	free(o->address_args);
 	for (size_t i = 0; i < o->nextra_locks; i++)
 		free(o->extra_lock_tables[i]);
 	free(o->extra_lock_tables);
@@ -192,6 +195,14 @@ int nsp_object_add_lock(nsp_object *o, const char *quoted_table, Neosync__Plugin
 		return -1;
 	m[o->nextra_locks++] = mode;
 	return 0;
+}
+
+int nsp_object_set_address(nsp_object *o, const char *type, const char *names, const char *args)
+{
+	return dup_into(&o->address_type, type) || dup_into(&o->address_names, names) ||
+			       dup_into(&o->address_args, args)
+		       ? -1
+		       : 0;
 }
 
 int nsp_object_set_skip_reason(nsp_object *o, const char *reason)

@@ -56,6 +56,9 @@ typedef struct nsp_object {
 	char *sql;                           /* the statement(s) of the step */
 	uint64_t cost;                       /* scheduling hint: bytes of the table it reads */
 	char *skip_reason;                   /* non-NULL: not attempted, reported skipped */
+	char *address_type;                  /* pg_identify_object_as_address of the object a comment */
+	char *address_names;                 /* is about: type, names and args joined by '\x1f' */
+	char *address_args;
 	char **extra_lock_tables;            /* other relations the step locks (quoted, qualified) */
 	Neosync__Plugin__V1__LockMode *extra_lock_modes;
 	size_t nextra_locks;
@@ -95,6 +98,8 @@ int nsp_object_set_sql(nsp_object *o, const char *sql);
 /* Another relation the step locks besides its table (a foreign key locks the referenced one). */
 int nsp_object_add_lock(nsp_object *o, const char *quoted_table, Neosync__Plugin__V1__LockMode mode);
 int nsp_object_set_skip_reason(nsp_object *o, const char *reason);
+/* The address of the object the step is about (names and args joined by '\x1f'). */
+int nsp_object_set_address(nsp_object *o, const char *type, const char *names, const char *args);
 int nsp_object_needs(nsp_object *o, size_t other_index);
 int nsp_object_needs_ref(nsp_object *o, nsp_catref ref);
 

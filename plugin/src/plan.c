@@ -233,6 +233,49 @@ out:
 	return rc;
 }
 
+/* Split a '\x1f'-joined list into a repeated string field. */
+static int split_list(const char *joined, char ***out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (joined == NULL || joined[0] == '\0')
+		return 0;
+	size_t parts = 1;
+	for (const char *p = joined; *p; p++)
+		parts += *p == '\x1f';
+	*out = calloc(parts, sizeof(char *));
+	if (*out == NULL)
+		return -1;
+	const char *start = joined;
+	for (;;) {
+		const char *sep = strchr(start, '\x1f');
+		size_t len = sep ? (size_t)(sep - start) : strlen(start);
+		char *piece = malloc(len + 1);
+		if (piece == NULL)
+			return -1;
+		memcpy(piece, start, len);
+		piece[len] = '\0';
+		(*out)[(*n)++] = piece;
+		if (sep == NULL)
+			return 0;
+		start = sep + 1;
+	}
+}
+
+static int make_address(Neosync__Plugin__V1__Step *s, const nsp_object *o)
+{
+	Neosync__Plugin__V1__ObjectAddress *a = malloc(sizeof(*a));
+	if (a == NULL)
+		return -1;
+	neosync__plugin__v1__object_address__init(a);
+	s->address = a;
+	a->type = nsp_pb_str(o->address_type);
+	return split_list(o->address_names, &a->names, &a->n_names) ||
+			       split_list(o->address_args, &a->args, &a->n_args)
+		       ? -1
+		       : 0;
+}
+
 static Neosync__Plugin__V1__Step *make_step(const nsp_object *o, uint32_t id, const uint32_t *step_of)
 {
 	Neosync__Plugin__V1__Step *s = malloc(sizeof(*s));
@@ -256,6 +299,10 @@ static Neosync__Plugin__V1__Step *make_step(const nsp_object *o, uint32_t id, co
 				s->depends_on[d] = step_of[o->needs[d]];
 			s->n_depends_on = o->nneeds;
 		}
+	}
+	if (o->address_type != NULL && make_address(s, o) != 0) {
+		protobuf_c_message_free_unpacked(&s->base, NULL);
+		return NULL;
 	}
 	size_t nlocks = o->nextra_locks +
 			(o->table != NULL && o->lock_mode != NEOSYNC__PLUGIN__V1__LOCK_MODE__LOCK_MODE_UNSPECIFIED);

@@ -257,6 +257,14 @@ void nsp_plan_mac(const Neosync__Plugin__V1__Plan *plan, const uint8_t *key, siz
 		}
 		mac_u64(&h, s->cost);
 		mac_str(&h, s->skip_reason);
+		const Neosync__Plugin__V1__ObjectAddress *a = s->address;
+		mac_str(&h, a ? a->type : "");
+		mac_u64(&h, a ? a->n_names : 0);
+		for (size_t k = 0; a && k < a->n_names; k++)
+			mac_str(&h, a->names[k]);
+		mac_u64(&h, a ? a->n_args : 0);
+		for (size_t k = 0; a && k < a->n_args; k++)
+			mac_str(&h, a->args[k]);
 	}
 	hmac_final(&h, out);
 }

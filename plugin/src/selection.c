@@ -73,15 +73,13 @@ static void visit(sel_state *s, size_t i)
 		else
 			reaches = true;
 	}
-	for (size_t d = 0; d < o->nneeds && missing < 0; d++) {
+	for (size_t d = 0; d < o->nneeds; d++) {
 		size_t n = o->needs[d];
 		visit(s, n);
-		if (s->missing[n] >= 0)
+		if (missing < 0 && s->missing[n] >= 0)
 			missing = s->missing[n];
 		reaches = reaches || s->reaches_sel[n];
 	}
-	for (size_t d = 0; d < o->nneeds && !reaches; d++)
-		reaches = s->reaches_sel[o->needs[d]];
 	s->missing[i] = missing;
 	s->reaches_sel[i] = reaches;
 	s->mark[i] = DONE;
@@ -194,6 +192,7 @@ int nsp_selection_apply(nsp_model *m, Neosync__Plugin__V1__TableRef *const *incl
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		nsp_object *o = m->objects[i];
+		s.missing[i] = -1;
 		s.selected[i] = o->kind == K(TABLE) &&
 				nsp_selection_table_selected(include, n_include, exclude, n_exclude,
 							     o->schema, o->name);

@@ -86,7 +86,8 @@ dry_run_case() {
   local rc=$?
   set -e
   [[ $rc -eq 0 ]] || { cat "$dir/$what.post2.log" >&2; nsp_fail "$what: post-sync --plan plan.bin exited $rc"; }
-  grep -qE '^  schema: [0-9]+ applied, 0 failed, 0 skipped, 0 unchanged, 0 conflicts' "$dir/$what.post2.log" ||
+  # Sequence values came with the rows (pg_dump's setval): those steps are already there.
+  grep -qE '^  schema: [0-9]+ applied, 0 failed, 0 skipped, [0-9]+ unchanged, 0 conflicts' "$dir/$what.post2.log" ||
     { cat "$dir/$what.post2.log" >&2; nsp_fail "$what: post-sync with plan.bin did not apply every step"; }
   nsp_schema_dump "$dst2" --no-owner --no-acl >"$dir/$what.dst2.schema"
   nsp_assert_same "$dir/$what.src.schema" "$dir/$what.dst2.schema" "$what (plan.bin, host post-sync): schema dumps"

@@ -125,6 +125,70 @@ static void undo_committed(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1
 	nsp_strbuf_free(&sql);
 }
 
+/* Statements sent in one round trip: up to this many steps, or this many bytes of SQL. A marker
+ * query after each step ("SELECT n AS nsp_step") says how far the server got, so a failure is
+ * still attributed to its step. */
+enum { CHUNK_STEPS = 200, CHUNK_BYTES = 1 << 20 };
+
+typedef struct chunk {
+	nsp_strbuf sql;
+	size_t idx[CHUNK_STEPS]; /* plan indices of the steps in it */
+	Neosync__Plugin__V1__StepResult *res[CHUNK_STEPS];
+	size_t n;
+} chunk;
+
+/* Send the chunk; mark its steps applied as their markers come back. Returns the plan index of
+ * the step that failed (its result holds the error), SIZE_MAX when all applied. */
+static size_t flush_chunk(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__Plan *plan,
+			  chunk *c, bool *created, size_t *done, size_t total)
+{
+	size_t failed = SIZE_MAX, next = 0;
+	if (c->n == 0)
+		return failed;
+	uint64_t last = nsp_now_us();
+	if (nsp_strbuf_failed(&c->sql) || !PQsendQuery(dst, c->sql.data)) {
+		nsp_result_set_pg_error(c->res[0], NULL, dst);
+		failed = c->idx[0];
+	}
+	PGresult *res;
+	while (failed == SIZE_MAX && (res = PQgetResult(dst)) != NULL) {
+		ExecStatusType st = PQresultStatus(res);
+		if (st == PGRES_TUPLES_OK && PQnfields(res) == 1 && strcmp(PQfname(res, 0), "nsp_step") == 0 &&
+		    next < c->n) {
+			/* A step's marker: every statement of the step ran. */
+			Neosync__Plugin__V1__StepResult *r = c->res[next];
+			uint64_t now = nsp_now_us();
+			r->status = ST(APPLIED);
+			r->duration_us = now - last;
+			last = now;
+			created[c->idx[next]] = true;
+			const Neosync__Plugin__V1__Step *s = plan->steps[c->idx[next]];
+			nsp_progress(h, PRE, s->id, s->identity, r->status, (uint32_t)++*done, (uint32_t)total, NULL);
+			next++;
+		} else if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY) {
+			size_t k = next < c->n ? next : c->n - 1;
+			nsp_result_set_pg_error(c->res[k], res, dst);
+			failed = c->idx[k];
+		}
+		PQclear(res);
+	}
+	while ((res = PQgetResult(dst)) != NULL) /* drain what is left after a failure */
+		PQclear(res);
+	nsp_strbuf_reset(&c->sql);
+	c->n = 0;
+	return failed;
+}
+
+static void chunk_add(chunk *c, size_t i, const Neosync__Plugin__V1__Step *s,
+		      Neosync__Plugin__V1__StepResult *r)
+{
+	/* The newline ends a trailing "--" comment of the step before the marker. */
+	nsp_strbuf_append(&c->sql, s->sql);
+	nsp_strbuf_appendf(&c->sql, "\n;SELECT %zu AS nsp_step;\n", i);
+	c->idx[c->n] = i;
+	c->res[c->n++] = r;
+}
+
 static int oom(nsp_error *err)
 {
 	return nsp_error_set(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_INTERNAL,
@@ -268,12 +332,21 @@ int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__SchemaP
 	const Neosync__Plugin__V1__Step *failed = NULL;
 	size_t first_result = results->n;
 	size_t used = 0, batches = 1, batch_start = 0;
+	size_t reported_upto = 0; /* plan index after the last step that has a result */
+	chunk ch;
+	nsp_strbuf_init(&ch.sql);
+	ch.n = 0;
 	for (size_t i = 0; i < plan->n_steps && failed == NULL; i++) {
 		const Neosync__Plugin__V1__Step *s = plan->steps[i];
 		if (s->phase != PRE)
 			continue;
 		/* A new transaction when this one's share of the lock table is used up. */
 		if (used > 0 && used + lock_estimate(s) > budget) {
+			size_t f = flush_chunk(h, dst, plan, &ch, created, &done, total);
+			if (f != SIZE_MAX) {
+				failed = plan->steps[f];
+				break;
+			}
 			if (nsp_conn_exec_simple(dst, "COMMIT", err) != 0 ||
 			    nsp_conn_exec_simple(dst, "BEGIN", err) != 0) {
 				failed = s;
@@ -285,6 +358,7 @@ int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__SchemaP
 		}
 		used += lock_estimate(s);
 		Neosync__Plugin__V1__StepResult *r = nsp_results_add(results, s, ST(APPLIED), NULL);
+		reported_upto = i + 1;
 		if (r == NULL) {
 			oom(err);
 			failed = s;
@@ -313,18 +387,48 @@ int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__SchemaP
 				 "(destination: %.800s)",
 				 detail[i] ? detail[i] : "?");
 			nsp_result_set_message(r, msg);
-		} else if (!run_in_tx(dst, s, policy != OE(ERROR) && presence[i] == NSP_PRESENCE_UNKNOWN, r)) {
-			failed = s;
-			nsp_error_set(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_FAILED,
-				      "pre-sync step %u (%s) failed: %s%s%s; the transaction was rolled "
-				      "back, nothing was created",
-				      s->id, s->identity, r->message, r->sqlstate[0] ? " SQLSTATE " : "",
-				      r->sqlstate);
-			snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", r->sqlstate);
+		} else if (s->sql[0] != '\0' &&
+			   !(policy != OE(ERROR) && presence[i] == NSP_PRESENCE_UNKNOWN)) {
+			/* The common case: into the chunk, applied when its marker comes back. */
+			chunk_add(&ch, i, s, r);
+			if (ch.n == CHUNK_STEPS || ch.sql.len >= CHUNK_BYTES) {
+				size_t f = flush_chunk(h, dst, plan, &ch, created, &done, total);
+				if (f != SIZE_MAX)
+					failed = plan->steps[f];
+			}
+			continue;
 		} else {
-			created[i] = r->status == ST(APPLIED);
+			/* Guarded (savepoint) steps run alone, after what is pending. */
+			size_t f = flush_chunk(h, dst, plan, &ch, created, &done, total);
+			if (f != SIZE_MAX) {
+				failed = plan->steps[f];
+				break;
+			}
+			if (!run_in_tx(dst, s, policy != OE(ERROR) && presence[i] == NSP_PRESENCE_UNKNOWN, r))
+				failed = s;
+			else
+				created[i] = r->status == ST(APPLIED);
 		}
 		nsp_progress(h, PRE, s->id, s->identity, r->status, (uint32_t)++done, (uint32_t)total, NULL);
+	}
+	if (failed == NULL) {
+		size_t f = flush_chunk(h, dst, plan, &ch, created, &done, total);
+		if (f != SIZE_MAX)
+			failed = plan->steps[f];
+	}
+	nsp_strbuf_free(&ch.sql);
+	if (failed != NULL && err->code == NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_OK) {
+		const Neosync__Plugin__V1__StepResult *fr = NULL;
+		for (size_t k = first_result; k < results->n; k++)
+			if (results->items[k]->step_id == failed->id)
+				fr = results->items[k];
+		nsp_error_set(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_FAILED,
+			      "pre-sync step %u (%s) failed: %s%s%s; the transaction was rolled back, "
+			      "nothing was created",
+			      failed->id, failed->identity, fr ? fr->message : "?",
+			      fr && fr->sqlstate[0] ? " SQLSTATE " : "", fr ? fr->sqlstate : "");
+		if (fr)
+			snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", fr->sqlstate);
 	}
 	if (failed != NULL) {
 		PGresult *res = PQexec(dst, "ROLLBACK");
@@ -347,9 +451,9 @@ int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__SchemaP
 				results->items[i]->status = ST(SKIPPED);
 				nsp_result_set_message(results->items[i], reason);
 			}
-		for (size_t i = 0; i < plan->n_steps; i++) {
+		for (size_t i = reported_upto; i < plan->n_steps; i++) {
 			const Neosync__Plugin__V1__Step *s = plan->steps[i];
-			if (s->phase == PRE && s->id > failed->id &&
+			if (s->phase == PRE &&
 			    nsp_results_add(results, s, ST(SKIPPED), reason) == NULL) {
 				oom(err);
 				break;

@@ -34,6 +34,23 @@ bool nsp_cell_bool(const PGresult *res, int row, int col)
 	return v != NULL && v[0] == 't';
 }
 
+nsp_object *nsp_catalog_add_table_object(nsp_catalog_ctx *ctx, Neosync__Plugin__V1__ObjectKind kind,
+					 nsp_catref ref, const char *schema, const char *name,
+					 const nsp_strbuf *identity, const nsp_strbuf *sql,
+					 uint32_t relid, const nsp_strbuf *table,
+					 Neosync__Plugin__V1__LockMode lock, const char *size)
+{
+	if (nsp_strbuf_failed(identity) || nsp_strbuf_failed(sql) || nsp_strbuf_failed(table))
+		return NULL;
+	nsp_object *o = nsp_model_add(ctx->model, kind, NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC, ref,
+				      schema, name, identity->data, sql->data);
+	if (o == NULL || nsp_object_set_table(o, relid, table->data, lock) != 0 ||
+	    nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, relid}) != 0)
+		return NULL;
+	o->cost = size ? strtoull(size, NULL, 10) : 0;
+	return o;
+}
+
 typedef int (*nsp_loader_fn)(nsp_catalog_ctx *ctx);
 
 static const nsp_loader_fn loaders[] = {

@@ -18,6 +18,7 @@
 
 #include "error.h"
 #include "model.h"
+#include "strbuf.h"
 #include "neosync/plugin/v1/options.pb-c.h"
 
 typedef struct nsp_catalog_ctx {
@@ -47,6 +48,15 @@ const char *nsp_cell(const PGresult *res, int row, int col);
 uint32_t nsp_cell_oid(const PGresult *res, int row, int col);
 /* A cell as a boolean ('t'). */
 bool nsp_cell_bool(const PGresult *res, int row, int col);
+
+/* Add a post-sync object of a table: the object, its table with the lock its statement takes,
+ * the table's size (the `size` cell) as its cost, and its need of the table. The strbufs hold the
+ * identity, SQL and quoted table; NULL when one of them or an allocation failed. */
+nsp_object *nsp_catalog_add_table_object(nsp_catalog_ctx *ctx, Neosync__Plugin__V1__ObjectKind kind,
+					 nsp_catref ref, const char *schema, const char *name,
+					 const nsp_strbuf *identity, const nsp_strbuf *sql,
+					 uint32_t relid, const nsp_strbuf *table,
+					 Neosync__Plugin__V1__LockMode lock, const char *size);
 
 /* Read the whole source schema into the model. */
 int nsp_catalog_load(PGconn *conn, const Neosync__Plugin__V1__SchemaPluginOptions *options,

@@ -80,17 +80,11 @@ int nsp_catalog_load_policies(nsp_catalog_ctx *ctx)
 		nsp_strbuf_reset(&identity);
 		nsp_strbuf_appendf(&identity, "%s.%s.%s", schema, relname, name);
 		nsp_catref ref = {NSP_CLASS_PG_POLICY, nsp_cell_oid(res, i, P_OID)};
-		nsp_object *o = NULL;
-		if (!nsp_strbuf_failed(&sql) && !nsp_strbuf_failed(&table) && !nsp_strbuf_failed(&identity))
-			o = nsp_model_add(ctx->model, K(POLICY), POST, ref, schema, name, identity.data,
-					  sql.data);
-		if (o == NULL ||
-		    nsp_object_set_table(o, relid, table.data, LOCK(ACCESS_EXCLUSIVE)) != 0 ||
-		    nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, relid}) != 0) {
+		if (nsp_catalog_add_table_object(ctx, K(POLICY), ref, schema, name, &identity, &sql, relid,
+						 &table, LOCK(ACCESS_EXCLUSIVE), nsp_cell(res, i, P_SIZE)) == NULL) {
 			rc = -1;
 			break;
 		}
-		o->cost = strtoull(nsp_cell(res, i, P_SIZE), NULL, 10);
 	}
 	PQclear(res);
 	nsp_strbuf_free(&sql);
@@ -135,17 +129,12 @@ static int load_row_security(nsp_catalog_ctx *ctx)
 					   sql.len > 0 ? "\n" : "", table.data);
 		nsp_strbuf_reset(&identity);
 		nsp_strbuf_appendf(&identity, "%s.%s (row level security)", schema, relname);
-		nsp_object *o = NULL;
-		if (!nsp_strbuf_failed(&sql) && !nsp_strbuf_failed(&table) && !nsp_strbuf_failed(&identity))
-			o = nsp_model_add(ctx->model, K(ROW_SECURITY), POST, (nsp_catref){0, 0}, schema,
-					  relname, identity.data, sql.data);
-		if (o == NULL ||
-		    nsp_object_set_table(o, relid, table.data, LOCK(ACCESS_EXCLUSIVE)) != 0 ||
-		    nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, relid}) != 0) {
+		if (nsp_catalog_add_table_object(ctx, K(ROW_SECURITY), (nsp_catref){0, 0}, schema, relname,
+						 &identity, &sql, relid, &table, LOCK(ACCESS_EXCLUSIVE),
+						 nsp_cell(res, i, 5)) == NULL) {
 			rc = -1;
 			break;
 		}
-		o->cost = strtoull(nsp_cell(res, i, 5), NULL, 10);
 	}
 	PQclear(res);
 	nsp_strbuf_free(&sql);

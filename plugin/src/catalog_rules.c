@@ -61,15 +61,12 @@ int nsp_catalog_load_rules(nsp_catalog_ctx *ctx)
 		nsp_strbuf_reset(&identity);
 		nsp_strbuf_appendf(&identity, "%s.%s.%s", schema, relname, name);
 		nsp_catref ref = {NSP_CLASS_PG_REWRITE, nsp_cell_oid(res, i, R_OID)};
-		nsp_object *o = NULL;
-		if (!nsp_strbuf_failed(&sql) && !nsp_strbuf_failed(&table) && !nsp_strbuf_failed(&identity))
-			o = nsp_model_add(ctx->model, K(RULE), POST, ref, schema, name, identity.data, sql.data);
-		if (o == NULL || nsp_object_set_table(o, nsp_cell_oid(res, i, R_RELID), table.data,
-						      LOCK(ACCESS_EXCLUSIVE)) != 0) {
+		if (nsp_catalog_add_table_object(ctx, K(RULE), ref, schema, name, &identity, &sql,
+						 nsp_cell_oid(res, i, R_RELID), &table,
+						 LOCK(ACCESS_EXCLUSIVE), nsp_cell(res, i, R_SIZE)) == NULL) {
 			rc = -1;
 			break;
 		}
-		o->cost = strtoull(nsp_cell(res, i, R_SIZE), NULL, 10);
 	}
 	PQclear(res);
 	nsp_strbuf_free(&sql);

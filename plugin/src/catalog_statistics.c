@@ -55,17 +55,12 @@ int nsp_catalog_load_statistics(nsp_catalog_ctx *ctx)
 		nsp_strbuf_appendf(&identity, "%s.%s", schema, name);
 		nsp_catref ref = {NSP_CLASS_PG_STATISTIC_EXT, nsp_cell_oid(res, i, S_OID)};
 		uint32_t relid = nsp_cell_oid(res, i, S_RELID);
-		nsp_object *o = NULL;
-		if (!nsp_strbuf_failed(&sql) && !nsp_strbuf_failed(&table) && !nsp_strbuf_failed(&identity))
-			o = nsp_model_add(ctx->model, K(STATISTICS), POST, ref, schema, name, identity.data,
-					  sql.data);
-		if (o == NULL ||
-		    nsp_object_set_table(o, relid, table.data, LOCK(SHARE_UPDATE_EXCLUSIVE)) != 0 ||
-		    nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, relid}) != 0) {
+		if (nsp_catalog_add_table_object(ctx, K(STATISTICS), ref, schema, name, &identity, &sql,
+						 relid, &table, LOCK(SHARE_UPDATE_EXCLUSIVE),
+						 nsp_cell(res, i, S_SIZE)) == NULL) {
 			rc = -1;
 			break;
 		}
-		o->cost = strtoull(nsp_cell(res, i, S_SIZE), NULL, 10);
 	}
 	PQclear(res);
 	nsp_strbuf_free(&sql);

@@ -97,18 +97,13 @@ int nsp_catalog_load_triggers(nsp_catalog_ctx *ctx)
 		}
 		nsp_strbuf_reset(&identity);
 		nsp_strbuf_appendf(&identity, "%s.%s.%s", schema, relname, name);
-		nsp_object *o = NULL;
-		if (!nsp_strbuf_failed(&sql) && !nsp_strbuf_failed(&table) && !nsp_strbuf_failed(&identity))
-			o = nsp_model_add(ctx->model, K(TRIGGER), POST, ref, schema, name, identity.data,
-					  sql.data);
-		if (o == NULL ||
-		    nsp_object_set_table(o, nsp_cell_oid(res, i, T_RELID), table.data,
-					 LOCK(SHARE_ROW_EXCLUSIVE)) != 0 ||
-		    (clone && nsp_object_needs_ref(o, parent) != 0)) {
+		nsp_object *o = nsp_catalog_add_table_object(
+			ctx, K(TRIGGER), ref, schema, name, &identity, &sql, nsp_cell_oid(res, i, T_RELID),
+			&table, LOCK(SHARE_ROW_EXCLUSIVE), nsp_cell(res, i, T_SIZE));
+		if (o == NULL || (clone && nsp_object_needs_ref(o, parent) != 0)) {
 			rc = -1;
 			break;
 		}
-		o->cost = strtoull(nsp_cell(res, i, T_SIZE), NULL, 10);
 	}
 	PQclear(res);
 	nsp_strbuf_free(&sql);

@@ -1,4 +1,5 @@
 #include <stdlib.h>
+#include <string.h>
 
 #include "catalog.h"
 #include "strbuf.h"
@@ -39,7 +40,15 @@ static const char *const indexes_sql =
 	"    WITH RECURSIVE d(oid) AS ("
 	"      SELECT i.inhrelid FROM pg_catalog.pg_inherits i WHERE i.inhparent = x.indexrelid "
 	"      UNION ALL SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN d ON i.inhparent = d.oid) "
-	"    SELECT d.oid FROM d), ',') END "
+	"    SELECT d.oid FROM d), ',') END, "
+	/* 15: for an index attached to a parent index, the partitioned tables above its table,
+	 * quoted as the plan names relations, joined by '\x1f' (see the attach step) */
+	"  CASE WHEN ih.inhparent IS NOT NULL THEN (SELECT pg_catalog.string_agg('\"' || "
+	"    pg_catalog.replace(an.nspname, '\"', '\"\"') || '\".\"' || "
+	"    pg_catalog.replace(ac.relname, '\"', '\"\"') || '\"', E'\\x1f') "
+	"    FROM pg_catalog.pg_partition_ancestors(t.oid) pa(relid) "
+	"    JOIN pg_catalog.pg_class ac ON ac.oid = pa.relid "
+	"    JOIN pg_catalog.pg_namespace an ON an.oid = ac.relnamespace WHERE pa.relid <> t.oid) END "
 	"FROM pg_catalog.pg_index x "
 	"JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid "
 	"JOIN pg_catalog.pg_class t ON t.oid = x.indrelid "
@@ -129,15 +138,27 @@ static int add_index(nsp_catalog_ctx *ctx, const PGresult *res, int i, const ind
 				: add_index_step(ctx, r, K(INDEX_ATTACH),
 						 (nsp_catref){NSP_CLASS_PG_INHERITS, r->oid}, "attach",
 						 sql->data, L(SHARE_UPDATE_EXCLUSIVE), identity);
-		/* Attaching a partition's index locks the parent index and may mark it valid (an
-		 * upgrade to ACCESS EXCLUSIVE): two attaches to one parent at once deadlock, so the
-		 * parent index is in the footprint and they run one after the other. */
+		/* Attaching a partition's index locks the parent index, and when that completes
+		 * the parent, marks it valid, which takes ACCESS EXCLUSIVE locks up the partition
+		 * tree: two attaches in one tree at once deadlock. So the parent index and every
+		 * partitioned table above are in the footprint: attaches of a tree run one after
+		 * the other, and never while another step works on those tables. */
 		nsp_strbuf_reset(sql);
 		nsp_strbuf_append_qualified(sql, nsp_cell(res, i, 12), nsp_cell(res, i, 13));
 		if (o == NULL || nsp_strbuf_failed(sql) ||
 		    nsp_object_add_lock(o, sql->data, L(ACCESS_EXCLUSIVE)) != 0 ||
 		    nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, r->parent_oid}) != 0)
 			return -1;
+		const char *ancestors = nsp_cell(res, i, 15);
+		while (ancestors != NULL && *ancestors != '\0') {
+			const char *sep = strchr(ancestors, '\x1f');
+			size_t len = sep ? (size_t)(sep - ancestors) : strlen(ancestors);
+			nsp_strbuf_reset(sql);
+			nsp_strbuf_append_len(sql, ancestors, len);
+			if (nsp_strbuf_failed(sql) || nsp_object_add_lock(o, sql->data, L(ACCESS_EXCLUSIVE)) != 0)
+				return -1;
+			ancestors = sep ? sep + 1 : "";
+		}
 	}
 	if (nsp_cell_bool(res, i, 7)) {
 		nsp_strbuf_reset(sql);

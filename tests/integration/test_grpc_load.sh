@@ -35,7 +35,13 @@ grep -q '^ok=500 failed=0 ' "$dir/load.out" || nsp_fail "expected 500 successful
 warm=$(sed -E 's/.*rss_warm_kb=([0-9]+).*/\1/' "$dir/load.out")
 end=$(sed -E 's/.*rss_end_kb=([0-9]+).*/\1/' "$dir/load.out")
 _nsp_log "VmRSS after warm-up ${warm} kB, after 500 calls ${end} kB (margin ${margin_kb} kB)"
-((end - warm <= margin_kb)) || nsp_fail "the host grew by $((end - warm)) kB over 500 calls"
+# Under AddressSanitizer freed memory sits in its quarantine (256 MB by default), so the resident
+# size says nothing there; LeakSanitizer checks leaks in that build instead.
+if ldd "$NSP_HOST_SIM" | grep -q libasan; then
+  _nsp_log "AddressSanitizer build: the memory check is left to LeakSanitizer"
+else
+  ((end - warm <= margin_kb)) || nsp_fail "the host grew by $((end - warm)) kB over 500 calls"
+fi
 
 kill -TERM "$host"
 set +e

@@ -87,6 +87,20 @@ static void append_role(nsp_strbuf *sb, const nsp_catalog_ctx *ctx, const char *
 	"UNION ALL SELECT 'pg_catalog.pg_statistic_ext'::pg_catalog.regclass, s.oid, s.stxowner, NULL, NULL " \
 	"FROM pg_catalog.pg_statistic_ext s "
 
+/* pg_identify_object() writes an aggregate over * as "name()", which ALTER AGGREGATE reads as
+ * "no arguments": say (*) instead. The identity is appended by the caller; this rewrites its
+ * end. */
+static void append_star_args(nsp_strbuf *sql, const char *type, const char *identity)
+{
+	size_t n = strlen(identity);
+	if (strcmp(type, "aggregate") == 0 && n >= 2 && strcmp(identity + n - 2, "()") == 0 &&
+	    sql->len >= 1) {
+		sql->len--; /* drop ")" */
+		sql->data[sql->len] = '\0';
+		nsp_strbuf_append(sql, "*)");
+	}
+}
+
 static int add_step(nsp_catalog_ctx *ctx, Neosync__Plugin__V1__ObjectKind kind, nsp_object *target,
 		    const char *what, const char *identity, const char *sql)
 {
@@ -125,7 +139,9 @@ static int load_owners(nsp_catalog_ctx *ctx, nsp_strbuf *sql)
 			continue;
 		const char *identity = nsp_cell(res, i, 3);
 		nsp_strbuf_reset(sql);
-		nsp_strbuf_appendf(sql, "ALTER %s %s OWNER TO ", keyword, identity);
+		nsp_strbuf_appendf(sql, "ALTER %s %s", keyword, identity);
+		append_star_args(sql, nsp_cell(res, i, 2), identity);
+		nsp_strbuf_append(sql, " OWNER TO ");
 		append_role(sql, ctx, nsp_cell(res, i, 4));
 		nsp_strbuf_append(sql, ";");
 		rc = nsp_strbuf_failed(sql) ? -1 : add_step(ctx, K(OWNER), target, "owner", identity, sql->data);
@@ -177,9 +193,11 @@ static int load_acls(nsp_catalog_ctx *ctx, nsp_strbuf *sql)
 		}
 		if (target != NULL && keyword != NULL) {
 			bool grant = strcmp(nsp_cell(res, i, 4), "GRANT") == 0;
-			nsp_strbuf_appendf(sql, "%s %s%s ON %s %s %s ", grant ? "GRANT" : "REVOKE",
+			nsp_strbuf_appendf(sql, "%s %s%s ON %s %s", grant ? "GRANT" : "REVOKE",
 					   !grant && nsp_cell_bool(res, i, 7) ? "GRANT OPTION FOR " : "",
-					   nsp_cell(res, i, 5), keyword, identity, grant ? "TO" : "FROM");
+					   nsp_cell(res, i, 5), keyword, identity);
+			append_star_args(sql, nsp_cell(res, i, 2), identity);
+			nsp_strbuf_append(sql, grant ? " TO " : " FROM ");
 			append_role(sql, ctx, nsp_cell(res, i, 6));
 			nsp_strbuf_append(sql, grant && nsp_cell_bool(res, i, 7) ? " WITH GRANT OPTION;" : ";");
 		}

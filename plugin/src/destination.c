@@ -41,7 +41,9 @@ static const char *const probe_sql[] = {
 	" UNION ALL SELECT c.oid IS NOT NULL, CASE WHEN q.kind = 12 THEN (SELECT pg_catalog.string_agg("
 	"   '\"' || pg_catalog.replace(a.attname, '\"', '\"\"') || '\" ' || "
 	"   pg_catalog.format_type(a.atttypid, a.atttypmod), E'\\x1f' ORDER BY a.attnum) "
-	"   FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) "
+	"   FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+	/* the columns a CREATE TABLE lists: local ones (not inherited), none for a typed table */
+	"   AND a.attislocal AND c.reloftype = 0) "
 	"   WHEN q.kind IN (23, 24) THEN pg_catalog.pg_get_viewdef(c.oid) "
 	"   WHEN q.kind = 19 THEN pg_catalog.pg_get_indexdef(c.oid) END "
 	"   FROM (SELECT 1) x LEFT JOIN pg_catalog.pg_class c ON c.relnamespace = q.nsp AND c.relname = q.nm "
@@ -65,6 +67,11 @@ static const char *const probe_sql[] = {
 	"   AND p.polname = q.nm), NULL WHERE q.kind = 26 ",
 	" UNION ALL SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_statistic_ext s WHERE s.stxnamespace = q.nsp "
 	"   AND s.stxname = q.nm), NULL WHERE q.kind = 28 ",
+	/* text search configurations and dictionaries (CREATE of an existing one fails with 23505,
+	 * not with an "already exists" SQLSTATE) */
+	" UNION ALL SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_ts_config c WHERE c.cfgnamespace = q.nsp "
+	"   AND c.cfgname = q.nm) OR EXISTS (SELECT 1 FROM pg_catalog.pg_ts_dict d "
+	"   WHERE d.dictnamespace = q.nsp AND d.dictname = q.nm), NULL WHERE q.kind = 35 ",
 	/* a sequence's value, when it was called (pg_sequences hides the value otherwise) */
 	" UNION ALL SELECT sq.last_value IS NOT NULL, 'setval(' || pg_catalog.quote_literal('\"' || "
 	"   pg_catalog.replace(sq.schemaname, '\"', '\"\"') || '\".\"' || "
@@ -155,7 +162,7 @@ static bool probed_kind(const Neosync__Plugin__V1__Step *s)
 		return true;
 	case K(COMMENT):
 		return s->address != NULL && s->address->type[0] != '\0';
-	case K(SEQUENCE_VALUE): case K(IDENTITY): case K(ROW_SECURITY):
+	case K(SEQUENCE_VALUE): case K(IDENTITY): case K(ROW_SECURITY): case K(TEXT_SEARCH):
 		return true;
 	case K(TABLE_PROPERTY):
 		return strstr(s->identity, " cluster on") != NULL ||

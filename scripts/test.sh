@@ -9,14 +9,18 @@
 #      tests, the corpus replay of the fuzz targets and the integration tests, which start their
 #      own throwaway PostgreSQL 15 (scripts/pg-throwaway.sh);
 #   2. the same in build-asan/ with -DNSP_SANITIZE=ON (ASan + UBSan on everything: plugin, host,
-#      tests; any report fails its test). Tests that exist to run valgrind skip themselves there.
+#      tests; any report fails its test). Tests that exist to run valgrind skip themselves there;
+#      two tests that measure memory or timing are left out (see asan_exclude below).
+# Time on a 2-core machine, from scratch: normal run about 7 minutes (build 2.5, ctest 4.5),
+# sanitizer run about 10 to 12 (build 2, ctest 8 to 10).
 # Exits non-zero when either run has a failing test. Works as root too (the server then runs as an
 # unprivileged user).
 #
 # Environment: NSP_BUILD_DIR (default: build), NSP_ASAN_BUILD_DIR (default: build-asan),
 # NSP_JOBS (default: 2), NSP_TEST_TIMEOUT (seconds per test that sets none itself; default: 900),
 # NSP_CMAKE_ARGS (extra cmake arguments), NSP_TEST_SANITIZE (1: both runs, the default; 0: only
-# the normal run; only: only the sanitizer run).
+# the normal run; only: only the sanitizer run), NSP_ASAN_EXCLUDE (ctest -E regex for the
+# sanitizer run).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -27,17 +31,19 @@ sanitize=${NSP_TEST_SANITIZE:-1}
 
 scripts/install-deps.sh
 
-# build_and_test DIR LABEL CMAKE-ARGS...: configure, build, ctest; returns ctest's status.
+# build_and_test DIR LABEL CTEST-EXCLUDE-REGEX CMAKE-ARGS...: configure, build, ctest; returns
+# ctest's status.
 build_and_test() {
-  local dir=$1 label=$2 start status
-  shift 2
+  local dir=$1 label=$2 exclude=$3 start status
+  shift 3
   start=$SECONDS
   echo "test.sh: === $label build ($dir) ==="
   # shellcheck disable=SC2086
   cmake -S . -B "$dir" -DNSP_WERROR=ON "$@" ${NSP_CMAKE_ARGS:-}
   cmake --build "$dir" -j "$jobs"
   set +e
-  ctest --test-dir "$dir" --output-on-failure --timeout "${NSP_TEST_TIMEOUT:-900}" -j "$jobs"
+  ctest --test-dir "$dir" --output-on-failure --timeout "${NSP_TEST_TIMEOUT:-900}" -j "$jobs" \
+    ${exclude:+-E "$exclude"}
   status=$?
   set -e
   echo "test.sh: $label run: ctest exit $status in $((SECONDS - start)) s"
@@ -46,14 +52,19 @@ build_and_test() {
 
 overall=0
 if [[ $sanitize != only ]]; then
-  build_and_test "$build" normal || overall=1
+  build_and_test "$build" normal "" || overall=1
 fi
+# Left out of the sanitizer run: tests whose assertions are about resources or timing, which ASan
+# changes by design (its shadow memory and quarantine grow the RSS, every access is slower):
+# integration.grpc_load (RSS growth over 500 calls), integration.lock_waits (lock-wait samples
+# under load). They run in the normal run. NSP_ASAN_EXCLUDE replaces the list ("" runs all).
+asan_exclude=${NSP_ASAN_EXCLUDE-'^integration\.(grpc_load|lock_waits)$'}
 if [[ $sanitize != 0 ]]; then
   # detect_leaks: LeakSanitizer on (the default on Linux; said explicitly); abort on the first UBSan
   # report (-fno-sanitize-recover makes UBSan reports fatal already).
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1} \
   UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-    build_and_test "$asan_build" "sanitizer (ASan+UBSan)" -DNSP_SANITIZE=ON || overall=1
+    build_and_test "$asan_build" "sanitizer (ASan+UBSan)" "$asan_exclude" -DNSP_SANITIZE=ON || overall=1
 fi
 if ((overall == 0)); then echo "test.sh: all tests passed"; else echo "test.sh: tests FAILED" >&2; fi
 exit "$overall"

@@ -28,8 +28,9 @@
  *   15), so nothing special is needed; post-sync sets sequence values.
  * - No session_replication_role: the destination tables are bare, nothing should fire; if something
  *   does, that is a pre-sync bug to see, not to hide.
- * - One destination transaction per table: TRUNCATE ONLY (when asked) and COPY commit together,
- *   so a failed table leaves the destination table as it was. synchronous_commit is off for it
+ * - Truncation (when asked) is one TRUNCATE ONLY of every table before the copies (tables that
+ *   reference each other can only be truncated together); then one destination transaction per
+ *   table for its COPY. synchronous_commit is off for it
  *   (SET LOCAL): losing the last commits on a destination crash only means re-running the job.
  * - Each table imports the snapshot in its own source transaction (BEGIN REPEATABLE READ READ ONLY;
  *   SET TRANSACTION SNAPSHOT), so a failing table does not poison the worker's next one.
@@ -1033,6 +1034,70 @@ static void fail_all(nsp_hydrate_table *tables, size_t n, const char *msg)
 	}
 }
 
+/* Append a value to a text[] literal being built ({"a","b"}). */
+static void array_item(nsp_strbuf *sb, const char *v)
+{
+	nsp_strbuf_append(sb, sb->len > 1 ? ",\"" : "\"");
+	for (const char *p = v; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			nsp_strbuf_append_char(sb, '\\');
+		nsp_strbuf_append_char(sb, *p);
+	}
+	nsp_strbuf_append_char(sb, '"');
+}
+
+/* TRUNCATE ONLY, in one statement, every table the run copies that exists on the destination
+ * (a missing one fails later, in its own copy, with 42P01). */
+static int truncate_all(const char *dest_url, const nsp_hydrate_table *tables, size_t n, char *err,
+			size_t errlen)
+{
+	static const char existing[] =
+		"SELECT 'TRUNCATE ONLY ' || pg_catalog.string_agg(pg_catalog.format('%I.%I', s, t), ', ') "
+		"FROM unnest($1::text[], $2::text[]) AS x(s, t) "
+		"WHERE pg_catalog.to_regclass(pg_catalog.format('%I.%I', s, t)) IS NOT NULL";
+	nsp_strbuf schemas, names;
+	nsp_strbuf_init(&schemas);
+	nsp_strbuf_init(&names);
+	nsp_strbuf_append_char(&schemas, '{');
+	nsp_strbuf_append_char(&names, '{');
+	for (size_t i = 0; i < n; i++) {
+		if (tables[i].error[0] != '\0')
+			continue;
+		array_item(&schemas, tables[i].schema);
+		array_item(&names, tables[i].table);
+	}
+	nsp_strbuf_append_char(&schemas, '}');
+	nsp_strbuf_append_char(&names, '}');
+	int rc = 0;
+	PGconn *dst = NULL;
+	if (nsp_strbuf_failed(&schemas) || nsp_strbuf_failed(&names)) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+	} else if ((dst = connect_db(dest_url, "destination", NULL, err, errlen)) == NULL) {
+		rc = -1;
+	} else {
+		const char *params[2] = {schemas.data, names.data};
+		PGresult *res = PQexecParams(dst, existing, 2, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) == PGRES_TUPLES_OK && !PQgetisnull(res, 0, 0)) {
+			PGresult *t = PQexec(dst, PQgetvalue(res, 0, 0));
+			PQclear(res);
+			res = t;
+		}
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
+			char detail[400];
+			describe_failure(dst, res, detail, sizeof detail, NULL);
+			snprintf(err, errlen, "truncating the destination tables before the copy failed: %s",
+				 detail);
+			rc = -1;
+		}
+		PQclear(res);
+	}
+	PQfinish(dst);
+	nsp_strbuf_free(&schemas);
+	nsp_strbuf_free(&names);
+	return rc;
+}
+
 int nsp_hydrate_run(const char *source_url, const char *dest_url, nsp_hydrate_table *tables, size_t n,
                     unsigned parallelism, bool truncate_first, nsp_hydrate_progress_fn progress,
                     void *progress_ctx, int (*is_cancelled)(void *), void *cancel_ctx, char *err,
@@ -1089,6 +1154,13 @@ int nsp_hydrate_run(const char *source_url, const char *dest_url, nsp_hydrate_ta
 	PQclear(res);
 	if (order_by_size(coord, &sh, fatal, sizeof fatal) != 0)
 		goto fatal_out;
+
+	/* Truncate every table in one statement before any copy: TRUNCATE of one table at a time
+	 * fails when another of the job's tables references it with a foreign key (a destination
+	 * that keeps its keys), while one statement naming both is allowed. */
+	if (truncate_first && truncate_all(dest_url, tables, n, fatal, sizeof fatal) != 0)
+		goto fatal_out;
+	sh.truncate_first = false;
 
 	/* tables that failed while resolving count as finished */
 	for (size_t i = 0; i < n; i++)

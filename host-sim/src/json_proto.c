@@ -219,6 +219,13 @@ static int scan_string(scan *sc, nsp_strbuf *out, size_t *bad)
 }
 
 /* Skip one value of any kind (text already accepted by json-c, so only bounds matter). */
+/* Characters that end a bare token. NUL is not one: strchr() would match the string's own
+ * terminator, and a NUL byte in the input would then never be consumed. */
+static bool is_delimiter(char c)
+{
+	return c != '\0' && strchr(" \t\r\n,:{}[]\"", c) != NULL;
+}
+
 static int skip_value(scan *sc)
 {
 	int depth = 0;
@@ -245,7 +252,7 @@ static int skip_value(scan *sc)
 		} else if (c == ',' || c == ':') {
 			sc->pos++;
 		} else {
-			while (sc->pos < sc->len && strchr(" \t\r\n,:{}[]\"", sc->s[sc->pos]) == NULL)
+			while (sc->pos < sc->len && !is_delimiter(sc->s[sc->pos]))
 				sc->pos++;
 		}
 	} while (depth > 0);
@@ -707,7 +714,7 @@ static int lint_value(conv *c, scan *sc)
 	if (ch == '\'')
 		return fail_at_offset(c, start, "strings must be in double quotes (at %s)", c->path.data);
 	size_t end = start;
-	while (end < sc->len && strchr(" \t\r\n,:{}[]\"", sc->s[end]) == NULL)
+	while (end < sc->len && !is_delimiter(sc->s[end]))
 		end++;
 	size_t n = end - start;
 	sc->pos = end;

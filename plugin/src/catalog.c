@@ -1,5 +1,6 @@
 #include "catalog.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 PGresult *nsp_catalog_query(nsp_catalog_ctx *ctx, const char *what, const char *sql)
@@ -67,9 +68,14 @@ int nsp_catalog_load(PGconn *conn, const Neosync__Plugin__V1__SchemaPluginOption
 {
 	nsp_catalog_ctx ctx = {.conn = conn, .model = model, .err = err, .options = options};
 	/* One snapshot for every query; an empty search_path makes pg_get_*def() qualify names. */
-	const char *begin = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;"
-			    "SELECT pg_catalog.set_config('search_path', '', true);"
-			    "SET LOCAL statement_timeout = 0;";
+	/* A session holding ACCESS EXCLUSIVE on a source table would make pg_relation_size() and
+	 * friends wait forever: the wait is bounded by the job's lock_timeout (default 10 s). */
+	char begin[256];
+	snprintf(begin, sizeof(begin),
+		 "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;"
+		 "SELECT pg_catalog.set_config('search_path', '', true);"
+		 "SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = %u;",
+		 options && options->lock_timeout_ms ? options->lock_timeout_ms : 10000u);
 	PGresult *res = PQexec(conn, begin);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
 		nsp_error_set_pg(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_FAILED,

@@ -13,13 +13,15 @@ int nsp_conn_check_url(const char *url, const char *what, nsp_error *err)
 	char *perr = NULL;
 	PQconninfoOption *opts = PQconninfoParse(url, &perr);
 	if (opts == NULL) {
-		/* libpq's parse message quotes no password, but may quote the bad fragment: keep
-		 * only its first line and redact nothing else from the input. */
+		/* libpq's parse message may quote the whole URI, password included
+		 * ('... in URI: "postgresql://u:pw@..."'): keep only what it says before the first
+		 * quote, on its first line. */
 		char msg[256];
 		snprintf(msg, sizeof(msg), "%s", perr ? perr : "invalid syntax");
-		char *nl = strchr(msg, '\n');
-		if (nl)
-			*nl = '\0';
+		msg[strcspn(msg, "\"\n")] = '\0';
+		size_t n = strlen(msg);
+		while (n > 0 && (msg[n - 1] == ' ' || msg[n - 1] == ':'))
+			msg[--n] = '\0';
 		PQfreemem(perr);
 		return nsp_error_set(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT,
 				     "%s connection string is invalid: %s", what, msg);

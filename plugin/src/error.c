@@ -22,11 +22,15 @@ int nsp_error_set(nsp_error *err, Neosync__Plugin__V1__ErrorCode code, const cha
 	return -1;
 }
 
+/* One line: no trailing newline, interior newlines (libpq's multi-line messages) as spaces. */
 static void trim_newline(char *s)
 {
 	size_t n = strlen(s);
 	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
 		s[--n] = '\0';
+	for (char *p = s; *p; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
 }
 
 int nsp_error_set_pg(nsp_error *err, Neosync__Plugin__V1__ErrorCode code, const char *context,
@@ -46,5 +50,6 @@ int nsp_error_set_pg(nsp_error *err, Neosync__Plugin__V1__ErrorCode code, const 
 	snprintf(err->message, sizeof(err->message), "%s: %s%s%s%s", context,
 		 primary && primary[0] ? primary : "unknown error", detail ? " (" : "",
 		 detail ? detail : "", detail ? ")" : "");
+	trim_newline(err->message);
 	return -1;
 }

@@ -73,6 +73,10 @@ void nsp_result_set_pg_error(Neosync__Plugin__V1__StepResult *r, const PGresult 
 		nsp_strbuf_append(&msg, detail);
 		nsp_strbuf_append(&msg, ")");
 	}
+	/* One line: libpq's messages about broken connections span several. */
+	for (char *p = msg.data; *p; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
 	nsp_result_set_message(r, msg.data);
 	nsp_strbuf_free(&msg);
 }

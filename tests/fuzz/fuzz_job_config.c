@@ -13,11 +13,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	/* KNOWN BUG, reported (issue 7): a NUL byte makes json_proto.c's skip_value() loop forever
-	 * (strchr() finds the terminator, so the scan stops advancing). Until it is fixed, inputs
-	 * with a NUL byte are left out so that fuzzing goes on finding other things. */
-	if (getenv("NSP_FUZZ_NUL") == NULL && memchr(data, '\0', size) != NULL)
-		return 0;
 	Neosync__Plugin__V1__JobConfig *cfg = NULL;
 	char err[512];
 	err[0] = '\0';

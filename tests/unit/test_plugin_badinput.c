@@ -317,9 +317,7 @@ static void test_invalid_and_missing_connection_strings(void **state)
 	assert_non_null(strstr(o.message, "destination: missing"));
 }
 
-/* libpq's parse errors quote the whole URI, password included: the plugin must not pass them on.
- * KNOWN BUG (reported, issue 7): plugin/src/connection.c nsp_conn_check_url() copies the message;
- * this test reports itself skipped while it does, and passes once it is fixed. */
+/* libpq's parse errors quote the whole URI, password included: the plugin must not pass them on. */
 static void test_invalid_url_error_never_quotes_password(void **state)
 {
 	fixture *f = *state;
@@ -328,11 +326,7 @@ static void test_invalid_url_error_never_quotes_password(void **state)
 	outcome o = call_msg(f, 1, &r.pre.base);
 	assert_int_equal(o.status, NSP_ERR_INVALID_ARGUMENT);
 	assert_non_null(strstr(o.message, "source connection string is invalid"));
-	if (strstr(o.message, PASSWORD) != NULL) {
-		print_message("KNOWN BUG plugin/src/connection.c nsp_conn_check_url: the error quotes "
-			      "the URI with its password: %s\n", o.message);
-		skip();
-	}
+	assert_null(strstr(o.message, PASSWORD));
 	assert_no_secret(f, &o);
 }
 

@@ -34,7 +34,6 @@ typedef struct command {
 	const char *summary;
 	const char *usage; /* full help text */
 	int (*run)(int argc, char **argv);
-	bool planned; /* reserved; not implemented yet */
 } command;
 
 static int cmd_describe(int argc, char **argv);
@@ -54,7 +53,7 @@ static const command commands[] = {
 	 "  --plugin PATH   the plugin's shared object (a path; relative to the working directory)\n"
 	 "  --json          print the DescribeResponse as JSON (proto3 JSON mapping)\n"
 	 "  -h, --help      show this help\n",
-	 cmd_describe, false},
+	 cmd_describe},
 	{"run", "run a sync job: pre-sync hooks, data step, post-sync hooks",
 	 "Usage: " PROG " run --config JOB.json [--remote ADDR] [--json] [--verbose]\n"
 	 "\n"
@@ -78,13 +77,13 @@ static const command commands[] = {
 	 "finished with failed, skipped or conflicting steps or tables not copied; 1 a fatal error\n"
 	 "(bad config, plugin not loadable, a hook that failed as a whole, cancelled by a signal).\n"
 	 "Ctrl-C (SIGINT) or SIGTERM asks the running hook to stop; a second one ends at once.\n",
-	 cmd_run, false},
+	 cmd_run},
 	{"plan", "dry run: write the plan as pre-sync.sql and post-sync.sql, touch nothing",
-	 nsp_plan_command_usage, nsp_plan_command, false},
+	 nsp_plan_command_usage, nsp_plan_command},
 	{"pre-sync", "run only the hooks' pre-sync (and --hydrate: the data step), save the plan",
-	 nsp_pre_sync_command_usage, nsp_pre_sync_command, false},
+	 nsp_pre_sync_command_usage, nsp_pre_sync_command},
 	{"post-sync", "run only the hooks' post-sync with a saved plan (idempotent re-runs)",
-	 nsp_post_sync_command_usage, nsp_post_sync_command, false},
+	 nsp_post_sync_command_usage, nsp_post_sync_command},
 	{"serve", "serve a plugin over gRPC (neosync.plugin.v1.SchemaPlugin)",
 	 "Usage: " PROG " serve --plugin PATH --listen ADDR [OPTIONS]\n"
 	 "\n"
@@ -108,8 +107,8 @@ static const command commands[] = {
 	 "  --grace-seconds N          on SIGTERM, how long calls in flight may finish (default 10)\n"
 	 "  -v, --verbose              log debug lines too (or NSP_LOG_LEVEL=debug|info|warning|error)\n"
 	 "  -h, --help                 show this help\n",
-	 cmd_serve, false},
-	{"help", "show help for a command", "Usage: " PROG " help [COMMAND]\n", cmd_help, false},
+	 cmd_serve},
+	{"help", "show help for a command", "Usage: " PROG " help [COMMAND]\n", cmd_help},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -16,8 +16,6 @@ chmod 0750 "$rundir"
 flock "$NSP_BUILD_DIR/.nsp-deploy-install.lock" cmake --install "$NSP_BUILD_DIR" --prefix "$prefix" >"$tmp/install.log" 2>&1 ||
   { cat "$tmp/install.log" >&2; nsp_fail "cmake --install failed"; }
 
-"$prefix/bin/neosync-host-sim" serve --help 2>&1 | grep -q PLANNED &&
-  nsp_skip "serve is not implemented in this build"
 
 # The image's command line: ENTRYPOINT ["..."] followed by CMD [...], JSON arrays.
 containerfile=$NSP_SOURCE_DIR/deploy/container/Containerfile

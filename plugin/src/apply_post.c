@@ -48,6 +48,7 @@ typedef struct ready_item {
 typedef struct slot {
 	PGconn *conn;
 	long running; /* node index, -1 when idle */
+	unsigned workers; /* max_parallel_maintenance_workers the session has now */
 	uint64_t started;
 	bool failed_result_seen;
 } slot;
@@ -64,6 +65,7 @@ typedef struct exec {
 	unsigned nslots;
 	size_t done, total;
 	bool cancel_sent;
+	bool dynamic_workers; /* the user did not set max_parallel_maintenance_workers */
 } exec;
 
 /* PostgreSQL's table lock conflict matrix: bit m of conflicts[k] is set when mode k conflicts
@@ -242,7 +244,33 @@ static void start_step(exec *x, slot *sl, size_t n)
 	sl->failed_result_seen = false;
 	nsp_progress(x->h, POST, nd->s->id, nd->s->identity, ST(UNSPECIFIED), (uint32_t)x->done,
 		     (uint32_t)x->total, "started");
-	if (!PQsendQuery(sl->conn, nd->s->sql)) {
+	/* Index builds take parallel workers only when nothing else waits to run: at the tail of
+	 * the run, idle connections' cores go to the builds still running (the sessions start
+	 * with none when parallelism > 1, since then the parallelism is ours). */
+	char prefix[96] = "";
+	if (nd->s->kind == K(INDEX) && x->nslots > 1 && x->dynamic_workers) {
+		unsigned idle = 0;
+		for (unsigned i = 0; i < x->nslots; i++)
+			idle += x->slots[i].conn != NULL && x->slots[i].running < 0;
+		unsigned workers = x->nready == 0 ? idle : 0;
+		if (workers != sl->workers) {
+			snprintf(prefix, sizeof(prefix), "SET max_parallel_maintenance_workers = %u;",
+				 workers > 8 ? 8 : workers);
+			sl->workers = workers;
+		}
+	}
+	int sent;
+	if (prefix[0] != '\0') {
+		nsp_strbuf q;
+		nsp_strbuf_init(&q);
+		nsp_strbuf_append(&q, prefix);
+		nsp_strbuf_append(&q, nd->s->sql);
+		sent = !nsp_strbuf_failed(&q) && PQsendQuery(sl->conn, q.data);
+		nsp_strbuf_free(&q);
+	} else {
+		sent = PQsendQuery(sl->conn, nd->s->sql);
+	}
+	if (!sent) {
 		nsp_result_set_pg_error(nd->r, NULL, sl->conn);
 		on_step_done(x, sl);
 	}
@@ -465,7 +493,11 @@ int nsp_apply_post(nsp_plugin *h, const char *dst_url,
 	/* The first connection probes what the destination has; then the others open. */
 	x.nslots = parallelism;
 	for (unsigned i = 0; i < x.nslots; i++)
-		x.slots[i].running = -1;
+		x.slots[i].running = -1; /* workers 0: what session.c sets when parallelism > 1 */
+	x.dynamic_workers = true;
+	for (size_t i = 0; opts != NULL && i < opts->n_session_settings; i++)
+		if (strcmp(opts->session_settings[i]->key, "max_parallel_maintenance_workers") == 0)
+			x.dynamic_workers = false;
 	if (nsp_session_open(dst_url, opts, true, parallelism, &x.slots[0].conn, err) != 0)
 		goto out;
 	if (nsp_destination_probe(x.slots[0].conn, plan, POST, presence, detail, err) != 0)

@@ -261,6 +261,58 @@ static void append_address(nsp_strbuf *arr, const Neosync__Plugin__V1__ObjectAdd
 	append_joined(&arr[9], a ? a->args : NULL, a ? a->n_args : 0);
 }
 
+/* Whether the destination has any schema (but public), relation, type, routine, collation,
+ * statistics or text search object of the plan's steps, by schema and name: 1 yes, 0 no, -1
+ * error. One cheap query, so that the common case (an empty destination) skips the probe of
+ * every step. */
+static int has_any_named_object(PGconn *dst, const Neosync__Plugin__V1__Plan *plan,
+				Neosync__Plugin__V1__Phase phase, nsp_error *err)
+{
+	static const char sql[] =
+		"SELECT EXISTS (SELECT 1 FROM unnest($1::text[], $2::text[]) AS x(sch, nm) "
+		"  JOIN pg_catalog.pg_namespace n ON n.nspname = x.sch "
+		"  WHERE (x.nm = '' AND x.sch <> 'public') "
+		"  OR EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.relnamespace = n.oid AND c.relname = x.nm) "
+		"  OR EXISTS (SELECT 1 FROM pg_catalog.pg_type t WHERE t.typnamespace = n.oid AND t.typname = x.nm) "
+		"  OR EXISTS (SELECT 1 FROM pg_catalog.pg_proc p WHERE p.pronamespace = n.oid AND p.proname = x.nm) "
+		"  OR EXISTS (SELECT 1 FROM pg_catalog.pg_collation o WHERE o.collnamespace = n.oid AND o.collname = x.nm) "
+		"  OR EXISTS (SELECT 1 FROM pg_catalog.pg_statistic_ext e WHERE e.stxnamespace = n.oid AND e.stxname = x.nm) "
+		"  OR EXISTS (SELECT 1 FROM pg_catalog.pg_ts_config f WHERE f.cfgnamespace = n.oid AND f.cfgname = x.nm) "
+		"  OR EXISTS (SELECT 1 FROM pg_catalog.pg_ts_dict d WHERE d.dictnamespace = n.oid AND d.dictname = x.nm))";
+	nsp_strbuf schemas, names;
+	nsp_strbuf_init(&schemas);
+	nsp_strbuf_init(&names);
+	nsp_strbuf_append_char(&schemas, '{');
+	nsp_strbuf_append_char(&names, '{');
+	for (size_t i = 0; i < plan->n_steps; i++) {
+		const Neosync__Plugin__V1__Step *s = plan->steps[i];
+		if (phase != 0 && s->phase != phase)
+			continue;
+		/* A schema step: the schema itself (name ""); every other step: schema and name. */
+		append_text_array_item(&schemas, s->schema);
+		append_text_array_item(&names, s->kind == K(SCHEMA) ? "" : s->name);
+	}
+	nsp_strbuf_append_char(&schemas, '}');
+	nsp_strbuf_append_char(&names, '}');
+	int rc;
+	if (nsp_strbuf_failed(&schemas) || nsp_strbuf_failed(&names)) {
+		rc = nsp_error_set(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_INTERNAL,
+				   "out of memory probing the destination");
+	} else {
+		const char *params[2] = {schemas.data, names.data};
+		PGresult *res = PQexecParams(dst, sql, 2, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK)
+			rc = nsp_error_set_pg(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_FAILED,
+					      "reading what the destination already has", res, dst);
+		else
+			rc = PQgetvalue(res, 0, 0)[0] == 't' ? 1 : 0;
+		PQclear(res);
+	}
+	nsp_strbuf_free(&schemas);
+	nsp_strbuf_free(&names);
+	return rc;
+}
+
 int nsp_destination_probe(PGconn *dst, const Neosync__Plugin__V1__Plan *plan,
 			  Neosync__Plugin__V1__Phase phase, nsp_presence *presence, char **detail,
 			  nsp_error *err)
@@ -302,7 +354,14 @@ int nsp_destination_probe(PGconn *dst, const Neosync__Plugin__V1__Plan *plan,
 	if (oom) {
 		rc = nsp_error_set(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_INTERNAL,
 				   "out of memory probing the destination");
-	} else if (probed > 0) {
+	} else if (probed > 0 && (rc = has_any_named_object(dst, plan, phase, err)) == 0) {
+		/* None of the plan's schemas, relations, types or routines exist: neither can any
+		 * object of theirs (keys, triggers, comments, ...). Everything is missing. */
+		for (size_t i = 0; i < plan->n_steps; i++)
+			if ((phase == 0 || plan->steps[i]->phase == phase) && probed_kind(plan->steps[i]))
+				presence[i] = NSP_PRESENCE_MISSING;
+	} else if (probed > 0 && rc > 0) {
+		rc = 0;
 		const char *params[10];
 		for (int a = 0; a < 10; a++)
 			params[a] = arr[a].data;

@@ -107,6 +107,19 @@ static const char *proc_cell(const PGresult *res, int row, int col)
 /* CREATE AGGREGATE with only the clauses that differ from the defaults, as pg_dump's dumpAgg.
  * regproc/regtype output is qualified and quoted (search_path is empty); CREATE AGGREGATE
  * resolves the support functions by name and the argument types it expects. */
+/* FINALFUNC (prefix "") or MFINALFUNC (prefix "M") with its _EXTRA and non-default _MODIFY. */
+static void append_final_clauses(nsp_strbuf *sb, const char *prefix, const char *fn, bool extra,
+				 char modify, char default_modify)
+{
+	if (fn == NULL)
+		return;
+	nsp_strbuf_appendf(sb, ",\n    %sFINALFUNC = %s", prefix, fn);
+	if (extra)
+		nsp_strbuf_appendf(sb, ",\n    %sFINALFUNC_EXTRA", prefix);
+	if (modify != default_modify)
+		nsp_strbuf_appendf(sb, ",\n    %sFINALFUNC_MODIFY = %s", prefix, modify_word(modify));
+}
+
 static void render_aggregate(nsp_strbuf *sb, const PGresult *res, int i)
 {
 	char kind = nsp_cell(res, i, A_KIND)[0];
@@ -124,14 +137,8 @@ static void render_aggregate(nsp_strbuf *sb, const PGresult *res, int i)
 		nsp_strbuf_append(sb, ",\n    INITCOND = ");
 		nsp_strbuf_append_literal(sb, v);
 	}
-	if ((v = proc_cell(res, i, A_FINALFN)) != NULL) {
-		nsp_strbuf_appendf(sb, ",\n    FINALFUNC = %s", v);
-		if (nsp_cell_bool(res, i, A_FINALEXTRA))
-			nsp_strbuf_append(sb, ",\n    FINALFUNC_EXTRA");
-		char m = nsp_cell(res, i, A_FINALMODIFY)[0];
-		if (m != default_modify)
-			nsp_strbuf_appendf(sb, ",\n    FINALFUNC_MODIFY = %s", modify_word(m));
-	}
+	append_final_clauses(sb, "", proc_cell(res, i, A_FINALFN), nsp_cell_bool(res, i, A_FINALEXTRA),
+			     nsp_cell(res, i, A_FINALMODIFY)[0], default_modify);
 	if ((v = proc_cell(res, i, A_COMBINEFN)) != NULL)
 		nsp_strbuf_appendf(sb, ",\n    COMBINEFUNC = %s", v);
 	if ((v = proc_cell(res, i, A_SERIALFN)) != NULL)
@@ -147,14 +154,8 @@ static void render_aggregate(nsp_strbuf *sb, const PGresult *res, int i)
 		nsp_strbuf_append(sb, ",\n    MINITCOND = ");
 		nsp_strbuf_append_literal(sb, v);
 	}
-	if ((v = proc_cell(res, i, A_MFINALFN)) != NULL) {
-		nsp_strbuf_appendf(sb, ",\n    MFINALFUNC = %s", v);
-		if (nsp_cell_bool(res, i, A_MFINALEXTRA))
-			nsp_strbuf_append(sb, ",\n    MFINALFUNC_EXTRA");
-		char m = nsp_cell(res, i, A_MFINALMODIFY)[0];
-		if (m != default_modify)
-			nsp_strbuf_appendf(sb, ",\n    MFINALFUNC_MODIFY = %s", modify_word(m));
-	}
+	append_final_clauses(sb, "M", proc_cell(res, i, A_MFINALFN), nsp_cell_bool(res, i, A_MFINALEXTRA),
+			     nsp_cell(res, i, A_MFINALMODIFY)[0], default_modify);
 	if ((v = nsp_cell(res, i, A_SORTOP)) != NULL)
 		nsp_strbuf_appendf(sb, ",\n    SORTOP = %s", v);
 	if (kind == 'h')

@@ -40,6 +40,12 @@ typedef struct nsp_catalog_ctx {
 	"NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend xd WHERE xd.classid = "                \
 	"'pg_catalog." catalog "'::pg_catalog.regclass AND xd.objid = " oid " AND xd.deptype = 'e')"
 
+/* The size of relation `c` (an alias of a pg_class row) as a step's cost: NULL for tables, whose
+ * size the tables loader read once (nsp_catalog_table_cost); pg_relation_size() opens the
+ * relation, and calling it once per index, constraint or trigger costs seconds at 5 000 tables. */
+#define NSP_SQL_REL_SIZE(c)                                                                     \
+	"CASE WHEN " c ".relkind IN ('r', 'p') THEN NULL ELSE pg_catalog.pg_relation_size(" c ".oid) END"
+
 /* Run one catalog query (counted). On failure sets ctx->err naming `what` and returns NULL. */
 PGresult *nsp_catalog_query(nsp_catalog_ctx *ctx, const char *what, const char *sql);
 /* A cell, or NULL when SQL NULL. */
@@ -49,8 +55,12 @@ uint32_t nsp_cell_oid(const PGresult *res, int row, int col);
 /* A cell as a boolean ('t'). */
 bool nsp_cell_bool(const PGresult *res, int row, int col);
 
+/* The cost of a step on relation `relid`: the `size` cell, or when it is NULL (NSP_SQL_REL_SIZE of
+ * a table) the size of the table as the tables loader read it. */
+uint64_t nsp_catalog_table_cost(const nsp_catalog_ctx *ctx, uint32_t relid, const char *size);
+
 /* Add a post-sync object of a table: the object, its table with the lock its statement takes,
- * the table's size (the `size` cell) as its cost, and its need of the table. The strbufs hold the
+ * the table's size (nsp_catalog_table_cost of the `size` cell) as its cost, and its need of the table. The strbufs hold the
  * identity, SQL and quoted table; NULL when one of them or an allocation failed. */
 nsp_object *nsp_catalog_add_table_object(nsp_catalog_ctx *ctx, Neosync__Plugin__V1__ObjectKind kind,
 					 nsp_catref ref, const char *schema, const char *name,

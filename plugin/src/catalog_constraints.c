@@ -65,7 +65,7 @@ static int add_locks(nsp_object *o, const char *joined, Neosync__Plugin__V1__Loc
 static const char *const constraints_sql =
 	"SELECT c.oid, c.conname, c.contype, n.nspname, t.relname, t.oid, t.relkind, "
 	"  pg_catalog.pg_get_constraintdef(c.oid), c.convalidated, c.conindid, c.confrelid, "
-	"  pg_catalog.pg_relation_size(t.oid), "
+	"  " NSP_SQL_REL_SIZE("t") ", "
 	/* 12: same-named local checks of direct children, merged with this one: they must exist
 	 * before this check recurses into the children, or adding them would fail. */
 	"  CASE WHEN c.contype = 'c' AND NOT c.connoinherit THEN pg_catalog.array_to_string(ARRAY("
@@ -190,7 +190,7 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 	bool validated = nsp_cell_bool(res, i, 8);
 	uint32_t indid = nsp_cell_oid(res, i, 9);
 	uint32_t frelid = nsp_cell_oid(res, i, 10);
-	uint64_t cost = strtoull(nsp_cell(res, i, 11), NULL, 10);
+	uint64_t cost = nsp_catalog_table_cost(ctx, nsp_cell_oid(res, i, 5), nsp_cell(res, i, 11));
 
 	Neosync__Plugin__V1__ObjectKind kind;
 	Neosync__Plugin__V1__Phase phase = POST;

@@ -24,7 +24,7 @@
  * invalid while a partition lacks its index, and pg_dump keeps those). */
 static const char *const indexes_sql =
 	"SELECT x.indexrelid, ic.relname, n.nspname, t.relname, t.oid, "
-	"  pg_catalog.pg_get_indexdef(x.indexrelid), pg_catalog.pg_relation_size(t.oid), "
+	"  pg_catalog.pg_get_indexdef(x.indexrelid), " NSP_SQL_REL_SIZE("t") ", "
 	"  x.indisclustered, x.indisreplident AND t.relreplident = 'i', "
 	"  EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c WHERE c.conindid = x.indexrelid "
 	"    AND c.conrelid = x.indrelid AND c.contype IN ('p', 'u', 'x')), "
@@ -205,7 +205,7 @@ int nsp_catalog_load_indexes(nsp_catalog_ctx *ctx)
 			.schema = nsp_cell(res, i, 2),
 			.relname = nsp_cell(res, i, 3),
 			.table_oid = nsp_cell_oid(res, i, 4),
-			.cost = strtoull(nsp_cell(res, i, 6), NULL, 10),
+			.cost = nsp_catalog_table_cost(ctx, nsp_cell_oid(res, i, 4), nsp_cell(res, i, 6)),
 			.parent_oid = nsp_cell_oid(res, i, 11),
 		};
 		nsp_strbuf_reset(&table);

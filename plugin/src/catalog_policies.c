@@ -41,7 +41,7 @@ int nsp_catalog_load_policies(nsp_catalog_ctx *ctx)
 		"          LEFT JOIN pg_catalog.pg_roles a ON a.oid = u.oid) r ORDER BY r.rolname), ', ') END, "
 		"  pg_catalog.pg_get_expr(p.polqual, p.polrelid), "
 		"  pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid), p.polrelid, "
-		"  pg_catalog.pg_relation_size(c.oid) "
+		"  " NSP_SQL_REL_SIZE("c") " "
 		"FROM pg_catalog.pg_policy p "
 		"JOIN pg_catalog.pg_class c ON c.oid = p.polrelid "
 		"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
@@ -102,7 +102,7 @@ static int load_row_security(nsp_catalog_ctx *ctx)
 	PGresult *res = nsp_catalog_query(
 		ctx, "row level security",
 		"SELECT c.oid, n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, "
-		"  pg_catalog.pg_relation_size(c.oid) "
+		"  " NSP_SQL_REL_SIZE("c") " "
 		"FROM pg_catalog.pg_class c "
 		"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
 		"WHERE (c.relrowsecurity OR c.relforcerowsecurity) AND " NSP_SQL_USER_SCHEMA("n") " AND "

@@ -18,7 +18,7 @@ int nsp_catalog_load_rules(nsp_catalog_ctx *ctx)
 	PGresult *res = nsp_catalog_query(
 		ctx, "rules",
 		"SELECT r.oid, n.nspname, c.relname, r.rulename, pg_catalog.pg_get_ruledef(r.oid, false), "
-		"  r.ev_enabled, r.ev_class, pg_catalog.pg_relation_size(c.oid) "
+		"  r.ev_enabled, r.ev_class, " NSP_SQL_REL_SIZE("c") " "
 		"FROM pg_catalog.pg_rewrite r "
 		"JOIN pg_catalog.pg_class c ON c.oid = r.ev_class "
 		"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "

@@ -17,7 +17,7 @@ int nsp_catalog_load_statistics(nsp_catalog_ctx *ctx)
 	char query[2048];
 	snprintf(query, sizeof(query),
 		 "SELECT s.oid, n.nspname, s.stxname, pg_catalog.pg_get_statisticsobjdef(s.oid), %s, "
-		 "  s.stxrelid, tn.nspname, c.relname, pg_catalog.pg_relation_size(c.oid) "
+		 "  s.stxrelid, tn.nspname, c.relname, " NSP_SQL_REL_SIZE("c") " "
 		 "FROM pg_catalog.pg_statistic_ext s "
 		 "JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace "
 		 "JOIN pg_catalog.pg_class c ON c.oid = s.stxrelid "

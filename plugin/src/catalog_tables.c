@@ -53,7 +53,10 @@ static const char tables_sql[] =
 	"             CROSS JOIN LATERAL pg_catalog.unnest(tc.reloptions) WITH ORDINALITY AS r(opt, i) "
 	"            WHERE tc.oid = c.reltoastrelid) o), "
 	"  CASE WHEN am.amname <> 'heap' THEN pg_catalog.quote_ident(am.amname) END, "
-	"  c.relreplident, c.reltype, rt.typarray, pg_catalog.pg_relation_size(c.oid), "
+	/* size: a partitioned table's is its partitions' (what its constraints and indexes scan) */
+	"  c.relreplident, c.reltype, rt.typarray, CASE WHEN c.relkind = 'p' THEN (SELECT "
+	"    pg_catalog.sum(pg_catalog.pg_relation_size(pt.relid))::pg_catalog.int8 "
+	"    FROM pg_catalog.pg_partition_tree(c.oid) pt) ELSE pg_catalog.pg_relation_size(c.oid) END, "
 	"  CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END, c.reloftype "
 	"FROM pg_catalog.pg_class c "
 	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "

@@ -27,7 +27,7 @@ int nsp_catalog_load_triggers(nsp_catalog_ctx *ctx)
 {
 	const char *sql12 =
 		"SELECT t.oid, n.nspname, c.relname, t.tgname, pg_catalog.pg_get_triggerdef(t.oid, false), "
-		"  t.tgenabled, t.tgrelid, pg_catalog.pg_relation_size(c.oid), 0::pg_catalog.oid, NULL "
+		"  t.tgenabled, t.tgrelid, " NSP_SQL_REL_SIZE("c") ", 0::pg_catalog.oid, NULL "
 		"FROM pg_catalog.pg_trigger t "
 		"JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid "
 		"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
@@ -43,7 +43,7 @@ int nsp_catalog_load_triggers(nsp_catalog_ctx *ctx)
 		"  SELECT t.oid, t.tgparentid, t.tgenabled, tr.tgenabled, tr.depth + 1 "
 		"  FROM pg_catalog.pg_trigger t JOIN tr ON t.tgparentid = tr.oid) "
 		"SELECT t.oid, n.nspname, c.relname, t.tgname, pg_catalog.pg_get_triggerdef(t.oid, false), "
-		"  t.tgenabled, t.tgrelid, pg_catalog.pg_relation_size(c.oid), tr.tgparentid, "
+		"  t.tgenabled, t.tgrelid, " NSP_SQL_REL_SIZE("c") ", tr.tgparentid, "
 		"  tr.parent_enabled "
 		"FROM tr JOIN pg_catalog.pg_trigger t ON t.oid = tr.oid "
 		"JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid "

@@ -32,8 +32,9 @@ static int run_settings(PGconn *conn, const char *sql, nsp_error *err)
 /* Index builds sort in maintenance_work_mem; N builds run at once, so each gets a share of a
  * budget derived from shared_buffers (the one memory figure the server tells a client): four
  * times shared_buffers split across the connections, between 64 MB and 2 GB each. When several
- * steps run at once, the parallelism is ours, so PostgreSQL's parallel index build workers
- * would only compete with them. */
+ * steps run at once, the parallelism is ours, so PostgreSQL's parallel workers (index builds,
+ * the anti-join that validates a foreign key) would only compete with them; apply_post.c gives
+ * them back to the steps at the tail of the run. */
 static int build_settings(PGconn *conn, unsigned parallelism, nsp_strbuf *sql, nsp_error *err)
 {
 	PGresult *res = PQexec(conn, "SELECT pg_catalog.current_setting('shared_buffers'), "
@@ -53,7 +54,8 @@ static int build_settings(PGconn *conn, unsigned parallelism, nsp_strbuf *sql, n
 		mb = 2048;
 	nsp_strbuf_appendf(sql, "SET maintenance_work_mem = '%lldMB';", mb);
 	if (parallelism > 1)
-		nsp_strbuf_append(sql, "SET max_parallel_maintenance_workers = 0;");
+		nsp_strbuf_append(sql, "SET max_parallel_maintenance_workers = 0;"
+				       "SET max_parallel_workers_per_gather = 0;");
 	nsp_strbuf_append(sql, "SET synchronous_commit = off;");
 	return 0;
 }
@@ -77,6 +79,8 @@ int nsp_session_open(const char *url, const Neosync__Plugin__V1__SchemaPluginOpt
 	int rc = 0;
 	if (build)
 		rc = build_settings(conn, parallelism, &sql, err);
+	else /* DDL and catalog probes only: JIT would compile the probe for longer than it runs */
+		nsp_strbuf_append(&sql, "SET jit = off;");
 	/* The user's settings last, so they override ours. */
 	for (size_t i = 0; rc == 0 && opts != NULL && i < opts->n_session_settings; i++) {
 		nsp_strbuf_append(&sql, "SELECT pg_catalog.set_config(");

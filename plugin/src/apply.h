@@ -1,5 +1,6 @@
 /* apply - the executor: runs plan steps on the destination and records one StepResult each.
- *  - apply_pre.c: pre-sync, in one transaction (all or nothing), with the on-existing policy;
+ *  - apply_pre.c: pre-sync, all or nothing, with the on-existing policy; apply_pre_waves.c
+ *    runs large plans on several connections;
  *  - apply_post.c: post-sync, the DAG on N connections, lock-aware, largest table first;
  *  - results.c: step results and the summary;
  *  - session.c: the settings of destination sessions.
@@ -50,8 +51,11 @@ uint64_t nsp_now_us(void);
 /* --- apply_pre.c / apply_post.c ------------------------------------------------------------ */
 
 /* The plan is not const: on_existing = strip appends the steps that re-create what it drops. */
-int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__SchemaPluginOptions *opts,
-		  Neosync__Plugin__V1__Plan *plan, nsp_results *results, nsp_error *err);
+/* dst: the connection pre-sync probes and applies on; dst_url: for more connections when the
+ * plan is large (NULL: only dst). */
+int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const char *dst_url,
+		  const Neosync__Plugin__V1__SchemaPluginOptions *opts, Neosync__Plugin__V1__Plan *plan,
+		  nsp_results *results, nsp_error *err);
 int nsp_apply_post(nsp_plugin *h, const char *dst_url,
 		   const Neosync__Plugin__V1__SchemaPluginOptions *opts,
 		   const Neosync__Plugin__V1__Plan *plan, nsp_results *results, nsp_error *err);

@@ -9,7 +9,9 @@
  * already there). Among ready steps the one with the longest chain of work still behind it
  * starts first (critical path: its own work plus the longest chain of its dependents, work
  * being the bytes of the table a step reads or builds from), so that a primary key whose
- * foreign keys must then be validated is not built last, nor the longest builds. A step never starts while a running
+ * foreign keys must then be validated is not built last, nor the longest builds. Steps that
+ * only change the catalog (attach a built index, add a key USING INDEX or a foreign key NOT
+ * VALID) run as soon as they can. A step never starts while a running
  * step holds a lock on one of its relations in a conflicting mode (PostgreSQL's lock conflict
  * table): plain CREATE INDEXes of one table (SHARE) run together, ALTER TABLEs of one table
  * (ACCESS EXCLUSIVE) one at a time; so no step of the plan ever waits for another.
@@ -45,6 +47,7 @@ typedef struct node {
 } node;
 
 typedef struct ready_item {
+	bool catalog_only; /* no work of its own: runs first (it takes no time, and may unlock others) */
 	uint64_t cost;
 	size_t n;
 } ready_item;
@@ -112,21 +115,26 @@ static bool can_start(const exec *x, size_t n)
 	return true;
 }
 
-/* Longest remaining chain of work first, then plan order. */
+/* Steps without work of their own first, then the longest remaining chain of work, then plan
+ * order. */
 static int ready_cmp(const void *pa, const void *pb)
 {
 	const ready_item *a = pa, *b = pb;
+	if (a->catalog_only != b->catalog_only)
+		return a->catalog_only ? -1 : 1;
 	if (a->cost != b->cost)
 		return a->cost > b->cost ? -1 : 1;
 	return a->n < b->n ? -1 : (a->n > b->n);
 }
 
 static void finish(exec *x, size_t n);
+static uint64_t step_work(const Neosync__Plugin__V1__Step *s);
 
 static void make_ready(exec *x, size_t n)
 {
 	x->nodes[n].state = READY;
 	x->ready[x->nready].cost = x->nodes[n].priority;
+	x->ready[x->nready].catalog_only = step_work(x->nodes[n].s) == 0;
 	x->ready[x->nready++].n = n;
 	x->ready_sorted = false;
 }

@@ -15,16 +15,16 @@
  * default: about 1 500 tables). So the steps run in as few transactions as the lock budget
  * allows — a quarter of the lock table each, to leave room for other sessions — and if a later
  * transaction fails, what the earlier ones created is dropped again (each object this run
- * created, newest first, with CASCADE), so the user still gets all or nothing. */
+ * created, newest first, with CASCADE), so the user still gets all or nothing.
+ *
+ * Large plans whose steps need no savepoint run on several connections (apply_pre_waves.c);
+ * this file is the serial executor, and the pieces both share (apply_pre.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "apply.h"
+#include "apply_pre.h"
 #include "connection.h"
-#include "destination.h"
-#include "handle.h"
-#include "strbuf.h"
 #include "strip.h"
 
 #define ST(x) NEOSYNC__PLUGIN__V1__STEP_STATUS__STEP_STATUS_##x
@@ -32,8 +32,7 @@
 #define OE(x) NEOSYNC__PLUGIN__V1__ON_EXISTING__ON_EXISTING_##x
 #define PRE NEOSYNC__PLUGIN__V1__PHASE__PHASE_PRE_SYNC
 
-/* Locks a step takes that stay held until its transaction ends. */
-static size_t lock_estimate(const Neosync__Plugin__V1__Step *s)
+size_t nsp_pre_lock_estimate(const Neosync__Plugin__V1__Step *s)
 {
 	switch (s->kind) {
 	case K(TABLE): return 4;            /* table, TOAST table, TOAST index, row type */
@@ -43,8 +42,7 @@ static size_t lock_estimate(const Neosync__Plugin__V1__Step *s)
 	}
 }
 
-/* How many locks one pre-sync transaction may take: a quarter of the server's lock table. */
-static size_t lock_budget(PGconn *dst)
+size_t nsp_pre_lock_budget(PGconn *dst)
 {
 	PGresult *res = PQexec(dst, "SELECT pg_catalog.current_setting('max_locks_per_transaction')::int8 * "
 				    "(pg_catalog.current_setting('max_connections')::int8 + "
@@ -98,89 +96,111 @@ static bool undo_sql(const Neosync__Plugin__V1__Step *s, nsp_strbuf *sql)
 	return true;
 }
 
-/* Drop, newest first, what committed batches created (steps [0, upto) that applied). */
-static void undo_committed(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__Plan *plan,
-			   const bool *created, size_t upto)
+/* Run the DROPs collected so far in one transaction. */
+static bool undo_flush(nsp_plugin *h, PGconn *dst, nsp_strbuf *sql, size_t n)
 {
-	nsp_strbuf sql;
-	nsp_strbuf_init(&sql);
-	nsp_strbuf_append(&sql, "BEGIN;");
-	size_t n = 0;
-	for (size_t i = upto; i-- > 0;)
-		if (created[i] && undo_sql(plan->steps[i], &sql))
-			n++;
-	nsp_strbuf_append(&sql, "COMMIT;");
-	if (n > 0 && !nsp_strbuf_failed(&sql)) {
-		PGresult *res = PQexec(dst, sql.data);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+	bool ok = true;
+	nsp_strbuf_append(sql, "COMMIT;");
+	if (n > 0 && !nsp_strbuf_failed(sql)) {
+		PGresult *res = PQexec(dst, sql->data);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 			nsp_log(h, NSP_LOG_ERROR,
 				"pre-sync: removing what earlier transactions created failed: %s",
 				PQresultErrorMessage(res));
-		else
-			nsp_log(h, NSP_LOG_INFO, "pre-sync: removed the %zu object(s) earlier transactions created", n);
+			ok = false;
+		}
 		PQclear(res);
 		res = PQexec(dst, "ROLLBACK");
 		PQclear(res);
 	}
+	nsp_strbuf_reset(sql);
+	nsp_strbuf_append(sql, "BEGIN;");
+	return ok;
+}
+
+void nsp_pre_undo(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__Plan *plan,
+		  const bool *created, size_t upto, size_t budget)
+{
+	nsp_strbuf sql;
+	nsp_strbuf_init(&sql);
+	nsp_strbuf_append(&sql, "BEGIN;");
+	size_t n = 0, batch = 0, used = 0;
+	bool ok = true;
+	for (size_t i = upto; ok && i-- > 0;) {
+		if (!created[i] || !undo_sql(plan->steps[i], &sql))
+			continue;
+		n++;
+		batch++;
+		/* Dropping takes the locks creating took, and the lock table is as small now. */
+		used += nsp_pre_lock_estimate(plan->steps[i]);
+		if (used >= budget) {
+			ok = undo_flush(h, dst, &sql, batch);
+			batch = used = 0;
+		}
+	}
+	if (ok)
+		ok = undo_flush(h, dst, &sql, batch);
+	if (ok && n > 0)
+		nsp_log(h, NSP_LOG_INFO, "pre-sync: removed the %zu object(s) earlier transactions created", n);
 	nsp_strbuf_free(&sql);
 }
 
-/* Statements sent in one round trip: up to this many steps, or this many bytes of SQL. A marker
- * query after each step ("SELECT n AS nsp_step") says how far the server got, so a failure is
- * still attributed to its step. */
-enum { CHUNK_STEPS = 200, CHUNK_BYTES = 1 << 20 };
-
-typedef struct chunk {
-	nsp_strbuf sql;
-	size_t idx[CHUNK_STEPS]; /* plan indices of the steps in it */
-	Neosync__Plugin__V1__StepResult *res[CHUNK_STEPS];
-	size_t n;
-} chunk;
-
-/* Send the chunk; mark its steps applied as their markers come back. Returns the plan index of
- * the step that failed (its result holds the error), SIZE_MAX when all applied. */
-static size_t flush_chunk(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__Plan *plan,
-			  chunk *c, bool *created, size_t *done, size_t total)
+size_t nsp_pre_chunk_result(nsp_plugin *h, const Neosync__Plugin__V1__Plan *plan, nsp_pre_chunk *c,
+			    PGresult *res, PGconn *conn, bool *created, size_t *done, size_t total)
 {
-	size_t failed = SIZE_MAX, next = 0;
+	ExecStatusType st = PQresultStatus(res);
+	if (st == PGRES_TUPLES_OK && PQnfields(res) == 1 && strcmp(PQfname(res, 0), "nsp_step") == 0 &&
+	    c->next < c->n) {
+		/* A step's marker: every statement of the step ran. */
+		Neosync__Plugin__V1__StepResult *r = c->res[c->next];
+		uint64_t now = nsp_now_us();
+		r->status = ST(APPLIED);
+		r->duration_us = now - c->last;
+		c->last = now;
+		created[c->idx[c->next]] = true;
+		const Neosync__Plugin__V1__Step *s = plan->steps[c->idx[c->next]];
+		nsp_progress(h, PRE, s->id, s->identity, r->status, (uint32_t)++*done, (uint32_t)total, NULL);
+		c->next++;
+	} else if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY) {
+		size_t k = c->next < c->n ? c->next : c->n - 1;
+		nsp_result_set_pg_error(c->res[k], res, conn);
+		return c->idx[k];
+	}
+	return SIZE_MAX;
+}
+
+void nsp_pre_chunk_reset(nsp_pre_chunk *c)
+{
+	nsp_strbuf_reset(&c->sql);
+	c->n = c->next = 0;
+}
+
+/* Send the chunk and wait for its results. Returns the plan index of the step that failed (its
+ * result holds the error), SIZE_MAX when all applied. */
+static size_t flush_chunk(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__Plan *plan,
+			  nsp_pre_chunk *c, bool *created, size_t *done, size_t total)
+{
+	size_t failed = SIZE_MAX;
 	if (c->n == 0)
 		return failed;
-	uint64_t last = nsp_now_us();
+	c->last = nsp_now_us();
 	if (nsp_strbuf_failed(&c->sql) || !PQsendQuery(dst, c->sql.data)) {
 		nsp_result_set_pg_error(c->res[0], NULL, dst);
 		failed = c->idx[0];
 	}
 	PGresult *res;
 	while (failed == SIZE_MAX && (res = PQgetResult(dst)) != NULL) {
-		ExecStatusType st = PQresultStatus(res);
-		if (st == PGRES_TUPLES_OK && PQnfields(res) == 1 && strcmp(PQfname(res, 0), "nsp_step") == 0 &&
-		    next < c->n) {
-			/* A step's marker: every statement of the step ran. */
-			Neosync__Plugin__V1__StepResult *r = c->res[next];
-			uint64_t now = nsp_now_us();
-			r->status = ST(APPLIED);
-			r->duration_us = now - last;
-			last = now;
-			created[c->idx[next]] = true;
-			const Neosync__Plugin__V1__Step *s = plan->steps[c->idx[next]];
-			nsp_progress(h, PRE, s->id, s->identity, r->status, (uint32_t)++*done, (uint32_t)total, NULL);
-			next++;
-		} else if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY) {
-			size_t k = next < c->n ? next : c->n - 1;
-			nsp_result_set_pg_error(c->res[k], res, dst);
-			failed = c->idx[k];
-		}
+		failed = nsp_pre_chunk_result(h, plan, c, res, dst, created, done, total);
 		PQclear(res);
 	}
 	while ((res = PQgetResult(dst)) != NULL) /* drain what is left after a failure */
 		PQclear(res);
-	nsp_strbuf_reset(&c->sql);
-	c->n = 0;
+	nsp_pre_chunk_reset(c);
 	return failed;
 }
 
-static void chunk_add(chunk *c, size_t i, const Neosync__Plugin__V1__Step *s,
-		      Neosync__Plugin__V1__StepResult *r)
+void nsp_pre_chunk_add(nsp_pre_chunk *c, size_t i, const Neosync__Plugin__V1__Step *s,
+		       Neosync__Plugin__V1__StepResult *r)
 {
 	/* The newline ends a trailing "--" comment of the step before the marker. */
 	nsp_strbuf_append(&c->sql, s->sql);
@@ -248,20 +268,13 @@ static int drop_existing_tables(nsp_plugin *h, PGconn *dst, const Neosync__Plugi
 	return rc;
 }
 
-/* Run one step inside the transaction. `guard`: inside a savepoint, so that "already exists"
- * (for kinds the probe cannot check) leaves the transaction usable and counts as unchanged. */
-static bool run_in_tx(PGconn *dst, const Neosync__Plugin__V1__Step *s, bool guard,
-		      Neosync__Plugin__V1__StepResult *r)
+/* Run one step inside the transaction, in a savepoint: "already exists" (for kinds the probe
+ * cannot check) leaves the transaction usable and counts as unchanged. */
+static bool run_guarded(PGconn *dst, const Neosync__Plugin__V1__Step *s,
+			Neosync__Plugin__V1__StepResult *r)
 {
-	if (s->sql[0] == '\0') {
-		r->status = ST(UNCHANGED);
-		nsp_result_set_message(r, "exists in every database");
-		return true;
-	}
-	if (guard) {
-		PGresult *sp = PQexec(dst, "SAVEPOINT nsp_step");
-		PQclear(sp);
-	}
+	PGresult *sp = PQexec(dst, "SAVEPOINT nsp_step");
+	PQclear(sp);
 	uint64_t start = nsp_now_us();
 	PGresult *res = PQexec(dst, s->sql);
 	r->duration_us = nsp_now_us() - start;
@@ -269,7 +282,7 @@ static bool run_in_tx(PGconn *dst, const Neosync__Plugin__V1__Step *s, bool guar
 	bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
 	if (ok) {
 		r->status = ST(APPLIED);
-	} else if (guard && nsp_sqlstate_is_duplicate(PQresultErrorField(res, PG_DIAG_SQLSTATE))) {
+	} else if (nsp_sqlstate_is_duplicate(PQresultErrorField(res, PG_DIAG_SQLSTATE))) {
 		PGresult *rb = PQexec(dst, "ROLLBACK TO SAVEPOINT nsp_step");
 		PQclear(rb);
 		r->status = ST(UNCHANGED);
@@ -279,40 +292,87 @@ static bool run_in_tx(PGconn *dst, const Neosync__Plugin__V1__Step *s, bool guar
 		nsp_result_set_pg_error(r, res, dst);
 	}
 	PQclear(res);
-	if (guard && ok && r->status == ST(APPLIED)) {
+	if (ok && r->status == ST(APPLIED)) {
 		PGresult *rel = PQexec(dst, "RELEASE SAVEPOINT nsp_step");
 		PQclear(rel);
 	}
 	return ok;
 }
 
-int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__SchemaPluginOptions *opts,
-		  Neosync__Plugin__V1__Plan *plan, nsp_results *results, nsp_error *err)
+bool nsp_pre_settle(const Neosync__Plugin__V1__Step *s, nsp_presence presence, const char *detail,
+		    Neosync__Plugin__V1__StepResult *r)
 {
-	Neosync__Plugin__V1__OnExisting policy = opts ? opts->on_existing : OE(ERROR);
-	/* Steps strip may append are post-sync: only the first n_orig are looked at here. */
-	size_t n_orig = plan->n_steps;
-	size_t n = n_orig ? n_orig : 1;
-	nsp_presence *presence = calloc(n, sizeof(*presence));
-	char **detail = calloc(n, sizeof(*detail));
-	int rc = -1;
-	if (presence == NULL || detail == NULL) {
-		oom(err);
-		goto out;
+	if (s->skip_reason[0] != '\0') {
+		r->status = ST(SKIPPED);
+		nsp_result_set_message(r, s->skip_reason);
+	} else if (presence == NSP_PRESENCE_SAME) {
+		r->status = ST(UNCHANGED);
+		nsp_result_set_message(r, "already exists on the destination");
+	} else if (presence == NSP_PRESENCE_DIFFERENT) {
+		r->status = ST(CONFLICT);
+		char msg[1024];
+		snprintf(msg, sizeof(msg),
+			 "exists on the destination with another definition; left as it is "
+			 "(destination: %.800s)",
+			 detail ? detail : "?");
+		nsp_result_set_message(r, msg);
+	} else if (s->sql[0] == '\0') {
+		r->status = ST(UNCHANGED);
+		nsp_result_set_message(r, "exists in every database");
+	} else {
+		return false;
 	}
-	if (nsp_destination_probe(dst, plan, PRE, presence, detail, err) != 0)
-		goto out;
-	if (policy == OE(ERROR) && refuse_existing(plan, presence, err) != 0)
-		goto out;
-	size_t budget = lock_budget(dst);
-	bool *created = calloc(n, sizeof(*created));
-	if (created == NULL) {
-		oom(err);
-		goto out;
+	return true;
+}
+
+int nsp_pre_mark_rolled_back(const Neosync__Plugin__V1__Plan *plan,
+			     const Neosync__Plugin__V1__Step *failed, nsp_results *results,
+			     size_t first_result, size_t reported_upto, nsp_error *err)
+{
+	char reason[512];
+	snprintf(reason, sizeof(reason), "rolled back: pre-sync step %u (%s) did not apply", failed->id,
+		 failed->identity);
+	for (size_t i = first_result; i < results->n; i++)
+		if (results->items[i]->status == ST(APPLIED)) {
+			results->items[i]->status = ST(SKIPPED);
+			nsp_result_set_message(results->items[i], reason);
+		}
+	for (size_t i = reported_upto; i < plan->n_steps; i++) {
+		const Neosync__Plugin__V1__Step *s = plan->steps[i];
+		if (s->phase == PRE && nsp_results_add(results, s, ST(SKIPPED), reason) == NULL)
+			return oom(err);
 	}
+	return 0;
+}
+
+void nsp_pre_step_error(const Neosync__Plugin__V1__Step *failed, const nsp_results *results,
+			   size_t first_result, nsp_error *err)
+{
+	const Neosync__Plugin__V1__StepResult *fr = NULL;
+	for (size_t k = first_result; k < results->n; k++)
+		if (results->items[k]->step_id == failed->id)
+			fr = results->items[k];
+	nsp_error_set(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_FAILED,
+		      "pre-sync step %u (%s) failed: %s%s%s; the transaction was rolled back, "
+		      "nothing was created",
+		      failed->id, failed->identity, fr ? fr->message : "?",
+		      fr && fr->sqlstate[0] ? " SQLSTATE " : "", fr ? fr->sqlstate : "");
+	if (fr)
+		snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", fr->sqlstate);
+}
+
+/* The serial executor: every policy, savepoints where the probe cannot tell what exists. */
+static int apply_serial(nsp_plugin *h, PGconn *dst, Neosync__Plugin__V1__OnExisting policy,
+			Neosync__Plugin__V1__Plan *plan, nsp_presence *presence, char **detail,
+			nsp_results *results, nsp_error *err)
+{
+	size_t budget = nsp_pre_lock_budget(dst);
+	bool *created = calloc(plan->n_steps ? plan->n_steps : 1, sizeof(*created));
+	if (created == NULL)
+		return oom(err);
 	if (nsp_conn_exec_simple(dst, "BEGIN", err) != 0) {
 		free(created);
-		goto out;
+		return -1;
 	}
 	size_t stripped = 0;
 	if ((policy == OE(REPLACE) &&
@@ -323,7 +383,7 @@ int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__SchemaP
 		PGresult *res = PQexec(dst, "ROLLBACK");
 		PQclear(res);
 		free(created);
-		goto out;
+		return -1;
 	}
 
 	size_t total = 0, done = 0;
@@ -333,15 +393,14 @@ int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__SchemaP
 	size_t first_result = results->n;
 	size_t used = 0, batches = 1, batch_start = 0;
 	size_t reported_upto = 0; /* plan index after the last step that has a result */
-	chunk ch;
+	nsp_pre_chunk ch = {0};
 	nsp_strbuf_init(&ch.sql);
-	ch.n = 0;
 	for (size_t i = 0; i < plan->n_steps && failed == NULL; i++) {
 		const Neosync__Plugin__V1__Step *s = plan->steps[i];
 		if (s->phase != PRE)
 			continue;
 		/* A new transaction when this one's share of the lock table is used up. */
-		if (used > 0 && used + lock_estimate(s) > budget) {
+		if (used > 0 && used + nsp_pre_lock_estimate(s) > budget) {
 			size_t f = flush_chunk(h, dst, plan, &ch, created, &done, total);
 			if (f != SIZE_MAX) {
 				failed = plan->steps[f];
@@ -356,7 +415,7 @@ int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__SchemaP
 			batch_start = i;
 			used = 0;
 		}
-		used += lock_estimate(s);
+		used += nsp_pre_lock_estimate(s);
 		Neosync__Plugin__V1__StepResult *r = nsp_results_add(results, s, ST(APPLIED), NULL);
 		reported_upto = i + 1;
 		if (r == NULL) {
@@ -373,25 +432,12 @@ int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__SchemaP
 				      s->identity);
 			break;
 		}
-		if (s->skip_reason[0] != '\0') {
-			r->status = ST(SKIPPED);
-			nsp_result_set_message(r, s->skip_reason);
-		} else if (presence[i] == NSP_PRESENCE_SAME) {
-			r->status = ST(UNCHANGED);
-			nsp_result_set_message(r, "already exists on the destination");
-		} else if (presence[i] == NSP_PRESENCE_DIFFERENT) {
-			r->status = ST(CONFLICT);
-			char msg[1024];
-			snprintf(msg, sizeof(msg),
-				 "exists on the destination with another definition; left as it is "
-				 "(destination: %.800s)",
-				 detail[i] ? detail[i] : "?");
-			nsp_result_set_message(r, msg);
-		} else if (s->sql[0] != '\0' &&
-			   !(policy != OE(ERROR) && presence[i] == NSP_PRESENCE_UNKNOWN)) {
+		if (nsp_pre_settle(s, presence[i], detail[i], r)) {
+			/* known without running */
+		} else if (!(policy != OE(ERROR) && presence[i] == NSP_PRESENCE_UNKNOWN)) {
 			/* The common case: into the chunk, applied when its marker comes back. */
-			chunk_add(&ch, i, s, r);
-			if (ch.n == CHUNK_STEPS || ch.sql.len >= CHUNK_BYTES) {
+			nsp_pre_chunk_add(&ch, i, s, r);
+			if (ch.n == NSP_PRE_CHUNK_STEPS || ch.sql.len >= NSP_PRE_CHUNK_BYTES) {
 				size_t f = flush_chunk(h, dst, plan, &ch, created, &done, total);
 				if (f != SIZE_MAX)
 					failed = plan->steps[f];
@@ -404,7 +450,7 @@ int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__SchemaP
 				failed = plan->steps[f];
 				break;
 			}
-			if (!run_in_tx(dst, s, policy != OE(ERROR) && presence[i] == NSP_PRESENCE_UNKNOWN, r))
+			if (!run_guarded(dst, s, r))
 				failed = s;
 			else
 				created[i] = r->status == ST(APPLIED);
@@ -417,25 +463,15 @@ int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__SchemaP
 			failed = plan->steps[f];
 	}
 	nsp_strbuf_free(&ch.sql);
-	if (failed != NULL && err->code == NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_OK) {
-		const Neosync__Plugin__V1__StepResult *fr = NULL;
-		for (size_t k = first_result; k < results->n; k++)
-			if (results->items[k]->step_id == failed->id)
-				fr = results->items[k];
-		nsp_error_set(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_FAILED,
-			      "pre-sync step %u (%s) failed: %s%s%s; the transaction was rolled back, "
-			      "nothing was created",
-			      failed->id, failed->identity, fr ? fr->message : "?",
-			      fr && fr->sqlstate[0] ? " SQLSTATE " : "", fr ? fr->sqlstate : "");
-		if (fr)
-			snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", fr->sqlstate);
-	}
+	if (failed != NULL && err->code == NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_OK)
+		nsp_pre_step_error(failed, results, first_result, err);
+	int rc = 0;
 	if (failed != NULL) {
 		PGresult *res = PQexec(dst, "ROLLBACK");
 		PQclear(res);
 		if (batches > 1) {
 			/* Earlier transactions committed: remove what they created. */
-			undo_committed(h, dst, plan, created, batch_start);
+			nsp_pre_undo(h, dst, plan, created, batch_start, budget);
 			size_t len = strlen(err->message);
 			snprintf(err->message + len, sizeof(err->message) - len,
 				 " (pre-sync ran in %zu transactions to fit the server's lock table; what "
@@ -443,29 +479,48 @@ int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const Neosync__Plugin__V1__SchemaP
 				 batches);
 		}
 		/* Steps before the failure were undone with it; the rest never ran. */
-		char reason[512];
-		snprintf(reason, sizeof(reason), "rolled back: pre-sync step %u (%s) did not apply",
-			 failed->id, failed->identity);
-		for (size_t i = first_result; i < results->n; i++)
-			if (results->items[i]->status == ST(APPLIED)) {
-				results->items[i]->status = ST(SKIPPED);
-				nsp_result_set_message(results->items[i], reason);
-			}
-		for (size_t i = reported_upto; i < plan->n_steps; i++) {
-			const Neosync__Plugin__V1__Step *s = plan->steps[i];
-			if (s->phase == PRE &&
-			    nsp_results_add(results, s, ST(SKIPPED), reason) == NULL) {
-				oom(err);
-				break;
-			}
-		}
-		free(created);
-		goto out;
+		nsp_pre_mark_rolled_back(plan, failed, results, first_result, reported_upto, err);
+		rc = -1;
+	} else {
+		if (batches > 1)
+			nsp_log(h, NSP_LOG_INFO, "pre-sync: %zu transactions of at most %zu locks each",
+				batches, budget);
+		rc = nsp_conn_exec_simple(dst, "COMMIT", err);
 	}
 	free(created);
-	if (batches > 1)
-		nsp_log(h, NSP_LOG_INFO, "pre-sync: %zu transactions of at most %zu locks each", batches, budget);
-	rc = nsp_conn_exec_simple(dst, "COMMIT", err);
+	return rc;
+}
+
+int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const char *dst_url,
+		  const Neosync__Plugin__V1__SchemaPluginOptions *opts, Neosync__Plugin__V1__Plan *plan,
+		  nsp_results *results, nsp_error *err)
+{
+	Neosync__Plugin__V1__OnExisting policy = opts ? opts->on_existing : OE(ERROR);
+	/* Steps strip may append are post-sync: only the first n_orig are looked at here. */
+	size_t n_orig = plan->n_steps;
+	size_t n = n_orig ? n_orig : 1;
+	nsp_presence *presence = calloc(n, sizeof(*presence));
+	char **detail = calloc(n, sizeof(*detail));
+	int rc = -1;
+	if (presence == NULL || detail == NULL) {
+		oom(err);
+		goto out;
+	}
+	if (nsp_destination_probe(dst, plan, PRE, presence, detail, err) != 0)
+		goto out;
+	if (policy == OE(ERROR) && refuse_existing(plan, presence, err) != 0)
+		goto out;
+	/* Several connections when nothing must be dropped first and no step needs a savepoint. */
+	bool guarded = false;
+	for (size_t i = 0; i < n_orig && !guarded; i++)
+		guarded = plan->steps[i]->phase == PRE && policy != OE(ERROR) &&
+			  presence[i] == NSP_PRESENCE_UNKNOWN && plan->steps[i]->sql[0] != '\0' &&
+			  plan->steps[i]->skip_reason[0] == '\0';
+	rc = 1;
+	if (!guarded && dst_url != NULL && (policy == OE(ERROR) || policy == OE(SKIP)))
+		rc = nsp_apply_pre_waves(h, dst, dst_url, opts, plan, presence, detail, results, err);
+	if (rc == 1)
+		rc = apply_serial(h, dst, policy, plan, presence, detail, results, err);
 out:
 	for (size_t i = 0; detail != NULL && i < n_orig; i++)
 		free(detail[i]);

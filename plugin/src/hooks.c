@@ -230,7 +230,8 @@ int nsp_hook_pre_sync(nsp_plugin *h, const uint8_t *in, size_t in_len, uint8_t *
 					     &err) == 0 &&
 			    nsp_verify_distinct_databases(dst, req->source->postgres->url,
 							  opt_connect_timeout(req->options), &err) == 0)
-				nsp_apply_pre(h, dst, req->options, resp->plan, &results, &err);
+				nsp_apply_pre(h, dst, req->destination->postgres->url, req->options,
+					      resp->plan, &results, &err);
 			PQfinish(dst);
 			/* Strip appends the steps that re-create what it dropped: sign the final plan. */
 			nsp_error sign_err;

@@ -57,3 +57,36 @@ grep -Eq "applied" "$dir/out.log" || { cat "$dir/out.log" >&2; nsp_fail "no appl
 [[ $(nsp_query "$dst" "SELECT count(*) FROM pg_class WHERE relname = 'big_slow_idx'") -eq 0 ]] ||
   nsp_fail "the cancelled index exists"
 _nsp_log "ok: cancelled within ${gone} ms, exit $status"
+
+# Pre-sync on several connections, cancelled: what committed transactions created is dropped
+# again, and the destination is left as it was. 3 000 tables: more than one transaction holds
+# on a default server, spread over 2 connections.
+src2=$(nsp_createdb cancel_pre_src)
+nsp_psql "$src2" >/dev/null <<'SQL'
+SELECT format('CREATE TABLE public.t%s (id int PRIMARY KEY, v text CHECK (v <> %L))', i, 'x')
+FROM generate_series(1, 3000) i
+\gexec
+SQL
+dst2=$(nsp_createdb cancel_pre_dst)
+nsp_job_config "$dir/pre.json" "$src2" "$dst2" '{"parallelism": 2}'
+"$NSP_HOST_SIM" run --config "$dir/pre.json" >"$dir/pre.log" 2>&1 &
+pid=$!
+nsp_on_exit "kill -9 $pid 2>/dev/null || true"
+made=0
+for _ in $(seq 1 600); do
+  made=$(nsp_query "$dst2" "SELECT count(*) FROM pg_class WHERE relname ~ '^t[0-9]+$' AND relkind = 'r'")
+  [[ $made -ge 200 ]] && break
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.02
+done
+(( made >= 200 )) || { cat "$dir/pre.log" >&2; nsp_fail "pre-sync never committed tables (saw $made)"; }
+kill -INT "$pid"
+set +e
+wait "$pid"
+status=$?
+set -e
+[[ $status -ne 0 ]] || { cat "$dir/pre.log" >&2; nsp_fail "a cancelled pre-sync exited 0"; }
+grep -q "pre-sync cancelled; nothing was applied" "$dir/pre.log" || { cat "$dir/pre.log" >&2; nsp_fail "the report does not say pre-sync was cancelled"; }
+left=$(nsp_query "$dst2" "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'")
+[[ $left -eq 0 ]] || nsp_fail "$left relations of the cancelled pre-sync are left on the destination"
+_nsp_log "ok: pre-sync cancelled after $made tables were committed; the destination is empty again"

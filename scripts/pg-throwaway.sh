@@ -25,6 +25,9 @@
 # DIR is too long for a Unix socket path (107 bytes), the cluster lives in a short directory under
 # /tmp instead; DIR then holds the URL, a "rundir" file naming that directory and a "data" symlink.
 #
+# `run` makes its directory under $NSP_PG_TMPROOT (default /tmp), e.g. /dev/shm for a cluster in
+# memory (the benchmark's --in-memory).
+#
 # Binaries come from /usr/lib/postgresql/15/bin, or `pg_config --bindir` if that is absent
 # (override with NSP_PG_BINDIR).
 set -euo pipefail
@@ -260,7 +263,7 @@ cmd_run() {
   [[ $# -ge 1 ]] || die "usage: $PROG run [--tcp] -- CMD [ARGS...]"
 
   local dir child='' status
-  dir=$(mktemp -d /tmp/nsp-pg.XXXXXX)
+  dir=$(mktemp -d "${NSP_PG_TMPROOT:-/tmp}/nsp-pg.XXXXXX")
   cleanup() {
     trap - EXIT INT TERM HUP
     if [[ -n $child ]] && kill -0 "$child" 2>/dev/null; then

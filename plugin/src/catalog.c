@@ -6,6 +6,10 @@
 PGresult *nsp_catalog_query(nsp_catalog_ctx *ctx, const char *what, const char *sql)
 {
 	ctx->queries++;
+	bool failed = false;
+	PGresult *ahead = nsp_catalog_prefetched(ctx, sql, what, &failed);
+	if (ahead != NULL || failed)
+		return ahead;
 	PGresult *res = PQexec(ctx->conn, sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		char context[256];
@@ -62,6 +66,15 @@ nsp_object *nsp_catalog_add_table_object(nsp_catalog_ctx *ctx, Neosync__Plugin__
 	return o;
 }
 
+void nsp_catalog_settings(const Neosync__Plugin__V1__SchemaPluginOptions *options, char *buf,
+			  size_t len)
+{
+	snprintf(buf, len,
+		 "SELECT pg_catalog.set_config('search_path', '', true);"
+		 "SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = %u; SET LOCAL jit = off;",
+		 options && options->lock_timeout_ms ? options->lock_timeout_ms : 10000u);
+}
+
 typedef int (*nsp_loader_fn)(nsp_catalog_ctx *ctx);
 
 static const nsp_loader_fn loaders[] = {
@@ -73,8 +86,9 @@ static const nsp_loader_fn loaders[] = {
 	nsp_catalog_load_depend,
 };
 
-int nsp_catalog_load(PGconn *conn, const Neosync__Plugin__V1__SchemaPluginOptions *options,
-		     nsp_model *model, nsp_error *err, unsigned *queries)
+int nsp_catalog_load(PGconn *conn, const char *url,
+		     const Neosync__Plugin__V1__SchemaPluginOptions *options, nsp_model *model,
+		     nsp_error *err, unsigned *queries)
 {
 	nsp_catalog_ctx ctx = {.conn = conn, .model = model, .err = err, .options = options};
 	/* One snapshot for every query; an empty search_path makes pg_get_*def() qualify names. */
@@ -82,12 +96,9 @@ int nsp_catalog_load(PGconn *conn, const Neosync__Plugin__V1__SchemaPluginOption
 	 * above jit_above_cost, and compiling it took longer (1.4 s at 5 000 tables) than running it.
 	 * A session holding ACCESS EXCLUSIVE on a source table would make pg_relation_size() and
 	 * friends wait forever: the wait is bounded by the job's lock_timeout (default 10 s). */
-	char begin[256];
-	snprintf(begin, sizeof(begin),
-		 "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;"
-		 "SELECT pg_catalog.set_config('search_path', '', true);"
-		 "SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = %u; SET LOCAL jit = off;",
-		 options && options->lock_timeout_ms ? options->lock_timeout_ms : 10000u);
+	char settings[256], begin[320];
+	nsp_catalog_settings(options, settings, sizeof(settings));
+	snprintf(begin, sizeof(begin), "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;%s", settings);
 	PGresult *res = PQexec(conn, begin);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
 		nsp_error_set_pg(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_FAILED,
@@ -98,9 +109,12 @@ int nsp_catalog_load(PGconn *conn, const Neosync__Plugin__V1__SchemaPluginOption
 	PQclear(res);
 	ctx.server_version = PQserverVersion(conn);
 	model->server_version = ctx.server_version;
+	if (url != NULL)
+		ctx.prefetch = nsp_catalog_prefetch_start(&ctx, url);
 	int rc = 0;
 	for (size_t i = 0; i < sizeof(loaders) / sizeof(loaders[0]) && rc == 0; i++)
 		rc = loaders[i](&ctx);
+	nsp_catalog_prefetch_end(ctx.prefetch);
 	if (rc == 0)
 		rc = nsp_model_resolve(model) == 0
 			     ? 0

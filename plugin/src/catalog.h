@@ -21,8 +21,13 @@
 #include "strbuf.h"
 #include "neosync/plugin/v1/options.pb-c.h"
 
+struct nsp_catalog_prefetch;
+
 typedef struct nsp_catalog_ctx {
 	PGconn *conn;
+	/* A second session in the same snapshot running the heaviest queries ahead of their
+	 * loaders (catalog_prefetch.c); NULL when there is none. */
+	struct nsp_catalog_prefetch *prefetch;
 	nsp_model *model;
 	int server_version; /* server_version_num */
 	nsp_error *err;
@@ -46,6 +51,24 @@ typedef struct nsp_catalog_ctx {
 #define NSP_SQL_REL_SIZE(c)                                                                     \
 	"CASE WHEN " c ".relkind IN ('r', 'p') THEN NULL ELSE pg_catalog.pg_relation_size(" c ".oid) END"
 
+/* The queries of the constraints and indexes loaders: the slowest at thousands of tables
+ * (pg_get_constraintdef, pg_get_indexdef), so catalog_prefetch.c runs them ahead. */
+extern const char *const nsp_catalog_constraints_sql;
+extern const char *const nsp_catalog_indexes_sql;
+
+/* The settings of a catalog transaction, after its BEGIN (search_path, timeouts, no JIT). */
+void nsp_catalog_settings(const Neosync__Plugin__V1__SchemaPluginOptions *options, char *buf,
+			  size_t len);
+
+/* Start the prefetch session: after ctx->conn began its snapshot, another session of the source
+ * at `url` adopts it (pg_export_snapshot) and runs the heavy queries. NULL, and the queries run
+ * in their turn on ctx->conn, when that is not possible (a standby, no connection left). */
+struct nsp_catalog_prefetch *nsp_catalog_prefetch_start(nsp_catalog_ctx *ctx, const char *url);
+/* The result of `sql` when it is the next prefetched query (its pointer); NULL otherwise. On
+ * a failed query sets ctx->err and returns NULL with *failed set. */
+PGresult *nsp_catalog_prefetched(nsp_catalog_ctx *ctx, const char *sql, const char *what, bool *failed);
+void nsp_catalog_prefetch_end(struct nsp_catalog_prefetch *pf);
+
 /* Run one catalog query (counted). On failure sets ctx->err naming `what` and returns NULL. */
 PGresult *nsp_catalog_query(nsp_catalog_ctx *ctx, const char *what, const char *sql);
 /* A cell, or NULL when SQL NULL. */
@@ -68,9 +91,11 @@ nsp_object *nsp_catalog_add_table_object(nsp_catalog_ctx *ctx, Neosync__Plugin__
 					 uint32_t relid, const nsp_strbuf *table,
 					 Neosync__Plugin__V1__LockMode lock, const char *size);
 
-/* Read the whole source schema into the model. */
-int nsp_catalog_load(PGconn *conn, const Neosync__Plugin__V1__SchemaPluginOptions *options,
-		     nsp_model *model, nsp_error *err, unsigned *queries);
+/* Read the whole source schema into the model. url: the source again, for a second session
+ * that runs the heaviest queries meanwhile (NULL: conn only). */
+int nsp_catalog_load(PGconn *conn, const char *url,
+		     const Neosync__Plugin__V1__SchemaPluginOptions *options, nsp_model *model,
+		     nsp_error *err, unsigned *queries);
 
 /* The loaders, in the order they run. */
 int nsp_catalog_load_schemas(nsp_catalog_ctx *ctx);     /* schemas and extensions */

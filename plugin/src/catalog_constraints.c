@@ -62,7 +62,7 @@ static int add_locks(nsp_object *o, const char *joined, Neosync__Plugin__V1__Loc
 	"JOIN pg_catalog.pg_class pc ON pc.oid = pt.relid "                                           \
 	"JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace WHERE pt.relid <> " oid ")"
 
-static const char *const constraints_sql =
+const char *const nsp_catalog_constraints_sql =
 	"SELECT c.oid, c.conname, c.contype, n.nspname, t.relname, t.oid, t.relkind, "
 	"  pg_catalog.pg_get_constraintdef(c.oid), c.convalidated, c.conindid, c.confrelid, "
 	"  " NSP_SQL_REL_SIZE("t") ", "
@@ -325,7 +325,7 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 
 int nsp_catalog_load_constraints(nsp_catalog_ctx *ctx)
 {
-	PGresult *res = nsp_catalog_query(ctx, "table constraints", constraints_sql);
+	PGresult *res = nsp_catalog_query(ctx, "table constraints", nsp_catalog_constraints_sql);
 	if (res == NULL)
 		return -1;
 	nsp_strbuf sql, identity, table;

@@ -22,7 +22,7 @@
  * - CLUSTER ON and REPLICA IDENTITY USING INDEX (constraint indexes too) are steps of their own.
  * Invalid indexes are skipped as pg_dump does, except partitioned ones (a partitioned index is
  * invalid while a partition lacks its index, and pg_dump keeps those). */
-static const char *const indexes_sql =
+const char *const nsp_catalog_indexes_sql =
 	"SELECT x.indexrelid, ic.relname, n.nspname, t.relname, t.oid, "
 	"  pg_catalog.pg_get_indexdef(x.indexrelid), " NSP_SQL_REL_SIZE("t") ", "
 	"  x.indisclustered, x.indisreplident AND t.relreplident = 'i', "
@@ -190,7 +190,7 @@ static int add_index(nsp_catalog_ctx *ctx, const PGresult *res, int i, const ind
 
 int nsp_catalog_load_indexes(nsp_catalog_ctx *ctx)
 {
-	PGresult *res = nsp_catalog_query(ctx, "indexes", indexes_sql);
+	PGresult *res = nsp_catalog_query(ctx, "indexes", nsp_catalog_indexes_sql);
 	if (res == NULL)
 		return -1;
 	nsp_strbuf sql, identity, table;

@@ -163,7 +163,7 @@ static int plan_from_source(nsp_plugin *h, const char *source_url,
 		return nsp_error_set(err, EC(INTERNAL), "out of memory");
 	}
 	unsigned queries = 0;
-	int rc = nsp_catalog_load(src, opts, &model, err, &queries);
+	int rc = nsp_catalog_load(src, source_url, opts, &model, err, &queries);
 	PQfinish(src);
 	if (rc == 0) {
 		nsp_log(h, NSP_LOG_INFO, "read %zu objects from the source catalog in %u queries",

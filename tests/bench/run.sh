@@ -116,6 +116,14 @@ timed() {
   t1=$(now)
   T=$(elapsed "$t0" "$t1")
 }
+# nsp_bench's time: from its start until the hook returned (its `elapsed=`), not the writing of
+# its reports after that (a 17 MB JSON response at 5 000 tables); replaces T when printed.
+plugin_elapsed() {
+  local e
+  e=$(grep -m1 -o 'elapsed=[0-9.]*' "$work/last.out" 2>/dev/null || true)
+  [[ -n $e ]] && T=${e#elapsed=}
+  return 0
+}
 first_error() { grep -m1 -E 'ERROR|FATAL|error=' "$@" 2>/dev/null | sed -e 's/.*error=//' | cut -c1-160; }
 parity() { # parity SRC DST -> "parity ok" / "schema differs"
   if diff -q <(schema_dump "$1") <(schema_dump "$2") >/dev/null; then echo "parity ok"; else echo "SCHEMA DIFFERS"; fi
@@ -129,8 +137,11 @@ shbuf=$(q "SHOW shared_buffers")
 mwm=$(q "SHOW maintenance_work_mem")
 mem=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
+# Where the server keeps its files: creating thousands of tables creates thousands of files.
+datafs=$(q "SHOW data_directory" | xargs -r df -P -T 2>/dev/null | awk 'NR == 2 { print $2 " (" $7 ")" }')
+[[ -n $datafs ]] || datafs=unknown
 log "scale $scale; $ncpu cores ($cpu), $mem RAM; PostgreSQL $pgver, max_locks_per_transaction=$locks, max_connections=$maxconn, shared_buffers=$shbuf"
-log "work directory $work"
+log "work directory $work; the server's data directory is on $datafs"
 
 # --- 1. pre-sync -------------------------------------------------------------------------------
 for n in "${MANY_SIZES[@]}"; do
@@ -157,6 +168,7 @@ for n in "${MANY_SIZES[@]}"; do
   d=bench_pre_p_$n; dropdb "$d"; createdb "$d"; checkpoint
   timed "'$BENCH' rss '$work/pre_$n.rss' -- '$BENCH' pre --plugin '$PLUGIN' --source '$(url_for "$src")' --dest '$(url_for "$d")' --json '$work/pre_$n.json'"
   line=$(grep -m1 '^status=' "$work/last.out" || true)
+  plugin_elapsed
   rss=$(( $(cat "$work/pre_$n.rss" 2>/dev/null || echo 0) / 1024 ))
   if ((RC == 0)) && [[ $line == status=NSP_OK* ]]; then
     record "$sec" "plugin pre-sync" "$T" ok "in-hook ${line#*seconds=}; max RSS ${rss} MB"
@@ -218,6 +230,7 @@ run_post() {
   timed "'$BENCH' post --plugin '$PLUGIN' --source '$(url_for "$SRC")' --dest '$(url_for "$d")' --plan '$work/big.plan' --options '{\"parallelism\": $p}' --json '$work/big_post_p$p.json'"
   local line
   line=$(grep -m1 '^status=' "$work/last.out" || true)
+  plugin_elapsed
   if ((RC == 0)) && [[ $line == status=NSP_OK* ]]; then
     record "$sec" "plugin post-sync, parallelism $p" "$T" ok "$(parity "$SRC" "$d")"
   else
@@ -301,7 +314,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
   echo "Benchmark ($scale scale), $(date -u +%Y-%m-%d)"
   echo "Machine: $ncpu cores ($cpu), $mem RAM; PostgreSQL $pgver (throwaway server: default settings but"
   echo "fsync/full_page_writes/synchronous_commit off; max_locks_per_transaction=$locks, shared_buffers=$shbuf,"
-  echo "maintenance_work_mem=$mwm); big workload: gen.sh big ${BIG_ARGS[*]} = ${tbl_mb} MB of tables, ${idx_mb} MB of indexes"
+  echo "maintenance_work_mem=$mwm; data directory on $datafs); big workload: gen.sh big ${BIG_ARGS[*]} = ${tbl_mb} MB"
+  echo "of tables, ${idx_mb} MB of indexes"
   echo
   echo "Seconds: the median of $rounds round(s) for pre-sync and post-sync (every value and the 1-minute load"
   echo "average at each start in the notes), one run for the whole jobs."

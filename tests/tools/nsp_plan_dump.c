@@ -50,7 +50,7 @@ int main(int argc, char **argv)
 	nsp_model model;
 	nsp_model_init(&model);
 	unsigned queries = 0;
-	int rc = nsp_catalog_load(conn, NULL, &model, &err, &queries);
+	int rc = nsp_catalog_load(conn, NULL, NULL, &model, &err, &queries);
 	PQfinish(conn);
 	Neosync__Plugin__V1__Plan *plan = NULL;
 	if (rc == 0)

@@ -111,7 +111,11 @@ static int write_json(const char *path, const ProtobufCMessage *msg)
 static void print_outcome(int status, double seconds, double elapsed,
 			  const Neosync__Plugin__V1__Summary *s, const Neosync__Plugin__V1__Error *e)
 {
-	printf("status=%s seconds=%.3f elapsed=%.3f", nsp_loader_status_name(status), seconds, elapsed);
+	/* Peak memory so far: the plugin's and the host's, before the reports are written. */
+	struct rusage ru;
+	long rss_mb = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss / 1024 : -1;
+	printf("status=%s seconds=%.3f elapsed=%.3f rss_mb=%ld", nsp_loader_status_name(status), seconds,
+	       elapsed, rss_mb);
 	if (s != NULL)
 		printf(" applied=%u failed=%u skipped=%u unchanged=%u conflicts=%u", s->applied,
 		       s->failed, s->skipped, s->unchanged, s->conflicts);

@@ -48,7 +48,7 @@ typedef struct node {
 
 typedef struct ready_item {
 	bool catalog_only; /* no work of its own: runs first (it takes no time, and may unlock others) */
-	uint64_t cost;
+	uint64_t priority; /* of its node */
 	size_t n;
 } ready_item;
 
@@ -122,8 +122,8 @@ static int ready_cmp(const void *pa, const void *pb)
 	const ready_item *a = pa, *b = pb;
 	if (a->catalog_only != b->catalog_only)
 		return a->catalog_only ? -1 : 1;
-	if (a->cost != b->cost)
-		return a->cost > b->cost ? -1 : 1;
+	if (a->priority != b->priority)
+		return a->priority > b->priority ? -1 : 1;
 	return a->n < b->n ? -1 : (a->n > b->n);
 }
 
@@ -133,7 +133,7 @@ static uint64_t step_work(const Neosync__Plugin__V1__Step *s);
 static void make_ready(exec *x, size_t n)
 {
 	x->nodes[n].state = READY;
-	x->ready[x->nready].cost = x->nodes[n].priority;
+	x->ready[x->nready].priority = x->nodes[n].priority;
 	x->ready[x->nready].catalog_only = step_work(x->nodes[n].s) == 0;
 	x->ready[x->nready++].n = n;
 	x->ready_sorted = false;

@@ -167,6 +167,7 @@ for n in "${MANY_SIZES[@]}"; do
 
   d=bench_pre_p_$n; dropdb "$d"; createdb "$d"; checkpoint
   timed "'$BENCH' rss '$work/pre_$n.rss' -- '$BENCH' pre --plugin '$PLUGIN' --source '$(url_for "$src")' --dest '$(url_for "$d")' --json '$work/pre_$n.json'"
+  cp "$work/last.err" "$work/pre_$n.log" 2>/dev/null || true
   line=$(grep -m1 '^status=' "$work/last.out" || true)
   plugin_elapsed
   # Peak RSS when the hook returned (nsp_bench's rss_mb=), before it writes the JSON report;
@@ -430,8 +431,15 @@ if [[ -f $work/pre_$MANY_MAX.json ]]; then
     jq -r '[.results[] | {k: (.kind | sub("OBJECT_KIND_"; "")), d: ((.durationUs // "0") | tonumber)}]
            | group_by(.k)[] | "  \(.[0].k | . + (" " * (28 - length))) \(length | tostring | (" " * (5 - length)) + .) steps \(map(.d) | add / 1e6) s"' \
       "$work/pre_$MANY_MAX.json"
-    jq -r '"  statements \(([.results[] | (.durationUs // "0") | tonumber] | add) / 1e6) s of the hook'"'"'s \(((.summary.durationUs // "0") | tonumber) / 1e6) s; the rest is catalog reads, planning, the destination probe and round trips"' \
+    # A step's duration runs from the previous marker of its connection to its own: with several
+    # connections the sum exceeds the wall time.
+    jq -r '([.results[] | (.durationUs // "0") | tonumber] | add / 1e6) as $st
+           | (((.summary.durationUs // "0") | tonumber) / 1e6) as $wall
+           | "  statements \($st) s, the hook \($wall) s: " +
+             (if $st > $wall then "statements ran on several connections at once (average \($st / $wall * 100 | round / 100))"
+              else "the rest is catalog reads, planning, the destination probe and round trips" end)' \
       "$work/pre_$MANY_MAX.json"
+    grep -h -o 'pre-sync: [0-9]* transactions[^"]*' "$work/pre_$MANY_MAX.log" 2>/dev/null | head -n 1 | sed 's/^/  /' || true
   } >>"$out"
 fi
 cat "$out"

@@ -6,16 +6,15 @@
 PGresult *nsp_catalog_query(nsp_catalog_ctx *ctx, const char *what, const char *sql)
 {
 	ctx->queries++;
-	bool failed = false;
-	PGresult *ahead = nsp_catalog_prefetched(ctx, sql, what, &failed);
-	if (ahead != NULL || failed)
-		return ahead;
-	PGresult *res = PQexec(ctx->conn, sql);
+	PGresult *res = NULL;
+	PGconn *conn = ctx->conn;
+	if (!nsp_catalog_prefetched(ctx, sql, &res, &conn))
+		res = PQexec(conn, sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		char context[256];
 		snprintf(context, sizeof(context), "reading %s from the source catalog", what);
 		nsp_error_set_pg(ctx->err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_FAILED, context, res,
-				 ctx->conn);
+				 conn);
 		PQclear(res);
 		return NULL;
 	}

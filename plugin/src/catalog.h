@@ -64,9 +64,9 @@ void nsp_catalog_settings(const Neosync__Plugin__V1__SchemaPluginOptions *option
  * at `url` adopts it (pg_export_snapshot) and runs the heavy queries. NULL, and the queries run
  * in their turn on ctx->conn, when that is not possible (a standby, no connection left). */
 struct nsp_catalog_prefetch *nsp_catalog_prefetch_start(nsp_catalog_ctx *ctx, const char *url);
-/* The result of `sql` when it is the next prefetched query (its pointer); NULL otherwise. On
- * a failed query sets ctx->err and returns NULL with *failed set. */
-PGresult *nsp_catalog_prefetched(nsp_catalog_ctx *ctx, const char *sql, const char *what, bool *failed);
+/* When `sql` is the next prefetched query (by pointer): its result, and the session it ran on
+ * (for its error message), and true. */
+bool nsp_catalog_prefetched(nsp_catalog_ctx *ctx, const char *sql, PGresult **res, PGconn **conn);
 void nsp_catalog_prefetch_end(struct nsp_catalog_prefetch *pf);
 
 /* Run one catalog query (counted). On failure sets ctx->err naming `what` and returns NULL. */

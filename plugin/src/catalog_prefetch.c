@@ -71,23 +71,15 @@ struct nsp_catalog_prefetch *nsp_catalog_prefetch_start(nsp_catalog_ctx *ctx, co
 	return pf;
 }
 
-PGresult *nsp_catalog_prefetched(nsp_catalog_ctx *ctx, const char *sql, const char *what, bool *failed)
+bool nsp_catalog_prefetched(nsp_catalog_ctx *ctx, const char *sql, PGresult **res, PGconn **conn)
 {
 	struct nsp_catalog_prefetch *pf = ctx->prefetch;
-	*failed = false;
 	if (pf == NULL || pf->next >= 2 || pf->sql[pf->next] != sql)
-		return NULL;
+		return false;
 	pf->next++;
-	PGresult *res = PQgetResult(pf->conn);
-	if (PQresultStatus(res) == PGRES_TUPLES_OK)
-		return res;
-	char context[256];
-	snprintf(context, sizeof(context), "reading %s from the source catalog", what);
-	nsp_error_set_pg(ctx->err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_FAILED, context, res,
-			 pf->conn);
-	PQclear(res);
-	*failed = true;
-	return NULL;
+	*res = PQgetResult(pf->conn);
+	*conn = pf->conn;
+	return true;
 }
 
 void nsp_catalog_prefetch_end(struct nsp_catalog_prefetch *pf)

@@ -71,8 +71,16 @@ nsp_job_config "$dir/job2.json" "$src" "$dst2"
 NSP_JOB_LOG=$dir/job2.log
 "$NSP_HOST_SIM" run --config "$dir/job2.json" >"$NSP_JOB_LOG" 2>&1 &
 job=$!
-pid=$(wait_for_plugin_lock_wait "$src") || { kill $job; nsp_fail "the catalog read never waited for the lock"; }
-nsp_query "$src" "SELECT pg_terminate_backend($pid)" >/dev/null
+wait_for_plugin_lock_wait "$src" >/dev/null || { kill $job; nsp_fail "the catalog read never waited for the lock"; }
+# Every plugin session on the source: the catalog's second session (the constraints and indexes
+# queries, run ahead in the same snapshot) waits for the lock too.
+# It may connect a moment later: terminate them until the job ends.
+for _ in $(seq 1 50); do
+  nsp_query "$src" "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database()
+                    AND application_name = 'neosync-schema-plugin'" >/dev/null
+  kill -0 $job 2>/dev/null || break
+  sleep 0.2
+done
 set +e; wait $job; status=$?; set -e
 release_lock "$src"
 [[ $status -eq 1 ]] || { cat "$NSP_JOB_LOG" >&2; nsp_fail "terminated introspection: exit $status, expected 1"; }

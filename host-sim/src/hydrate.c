@@ -604,6 +604,39 @@ static void replace_cancel(hyd_shared *sh, PGcancel **slot, PGconn *conn)
 }
 
 /* (Re)connect whatever connection is missing or broken. */
+/* The two catalog queries of every table, prepared once per worker connection: planned anew for
+ * each of 5 000 small tables they took more server time than the copies (0.7 ms each to plan). */
+#define COLUMNS_STMT "nsp_hydrate_columns"
+#define TYPES_MATCH_STMT "nsp_hydrate_types_match"
+static const char *const COLUMNS_SQL =
+	"SELECT c.relkind, a.attname, a.atttypid, "
+	"       (a.atttypid < 16384 AND ty.typsend <> 0 AND ty.typreceive <> 0) "
+	"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	"LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 "
+	"     AND NOT a.attisdropped AND a.attgenerated = '' "
+	"LEFT JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid "
+	"WHERE n.nspname = $1 AND c.relname = $2 ORDER BY a.attnum";
+static const char *const TYPES_MATCH_SQL =
+	"SELECT pg_catalog.count(*) = pg_catalog.cardinality($3::pg_catalog.text[]) "
+	"   AND COALESCE(pg_catalog.bool_and(a.atttypid = s.typid), false) "
+	"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	"JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+	"     AND a.attgenerated = '' "
+	"JOIN unnest($3::pg_catalog.text[], $4::pg_catalog.oid[]) AS s(name, typid) "
+	"     ON s.name = a.attname "
+	"WHERE n.nspname = $1 AND c.relname = $2";
+
+/* Prepare `sql` as `name` on a fresh connection; on failure say why in err. */
+static bool prepare(PGconn *conn, const char *name, const char *sql, int nparams, char *err, size_t errlen)
+{
+	PGresult *res = PQprepare(conn, name, sql, nparams, NULL);
+	bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!ok)
+		snprintf(err, errlen, "preparing the data step's catalog query: %s", PQresultErrorMessage(res));
+	PQclear(res);
+	return ok;
+}
+
 static bool worker_ensure_conns(hyd_worker *w)
 {
 	hyd_shared *sh = w->sh;
@@ -621,12 +654,22 @@ static bool worker_ensure_conns(hyd_worker *w)
 		w->src = connect_db(sh->src_url, "source", sh->encoding, w->conn_err, sizeof w->conn_err);
 		if (w->src == NULL)
 			return false;
+		if (!prepare(w->src, COLUMNS_STMT, COLUMNS_SQL, 2, w->conn_err, sizeof w->conn_err)) {
+			PQfinish(w->src);
+			w->src = NULL;
+			return false;
+		}
 		replace_cancel(sh, &w->src_cancel, w->src);
 	}
 	if (w->dst == NULL) {
 		w->dst = connect_db(sh->dst_url, "destination", sh->encoding, w->conn_err, sizeof w->conn_err);
 		if (w->dst == NULL)
 			return false;
+		if (!prepare(w->dst, TYPES_MATCH_STMT, TYPES_MATCH_SQL, 4, w->conn_err, sizeof w->conn_err)) {
+			PQfinish(w->dst);
+			w->dst = NULL;
+			return false;
+		}
 		replace_cancel(sh, &w->dst_cancel, w->dst);
 	}
 	return true;
@@ -668,16 +711,8 @@ static void end_tx(PGconn *conn, bool commit)
 static bool source_columns(hyd_worker *w, nsp_hydrate_table *t, nsp_strbuf *cols, nsp_strbuf *names_arr,
                            nsp_strbuf *types_arr, bool *binary_ok, size_t *ncols)
 {
-	static const char *const sql =
-		"SELECT c.relkind, a.attname, a.atttypid, "
-		"       (a.atttypid < 16384 AND ty.typsend <> 0 AND ty.typreceive <> 0) "
-		"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-		"LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 "
-		"     AND NOT a.attisdropped AND a.attgenerated = '' "
-		"LEFT JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid "
-		"WHERE n.nspname = $1 AND c.relname = $2 ORDER BY a.attnum";
 	const char *params[2] = {t->schema, t->table};
-	PGresult *res = PQexecParams(w->src, sql, 2, NULL, params, NULL, NULL, 0);
+	PGresult *res = PQexecPrepared(w->src, COLUMNS_STMT, 2, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		table_fail(t, "reading its columns on the source", w->src, res);
 		PQclear(res);
@@ -722,17 +757,8 @@ static bool source_columns(hyd_worker *w, nsp_hydrate_table *t, nsp_strbuf *cols
 /* Binary only when every copied column exists on the destination with the same type oid. */
 static bool dest_types_match(hyd_worker *w, nsp_hydrate_table *t, const char *names_arr, const char *types_arr)
 {
-	static const char *const sql =
-		"SELECT pg_catalog.count(*) = pg_catalog.cardinality($3::pg_catalog.text[]) "
-		"   AND COALESCE(pg_catalog.bool_and(a.atttypid = s.typid), false) "
-		"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-		"JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
-		"     AND a.attgenerated = '' "
-		"JOIN unnest($3::pg_catalog.text[], $4::pg_catalog.oid[]) AS s(name, typid) "
-		"     ON s.name = a.attname "
-		"WHERE n.nspname = $1 AND c.relname = $2";
 	const char *params[4] = {t->schema, t->table, names_arr, types_arr};
-	PGresult *res = PQexecParams(w->dst, sql, 4, NULL, params, NULL, NULL, 0);
+	PGresult *res = PQexecPrepared(w->dst, TYPES_MATCH_STMT, 4, params, NULL, NULL, 0);
 	bool match = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
 	             strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	PQclear(res);

@@ -33,10 +33,15 @@ static bool exec_ok(PGconn *conn, const char *sql, char *out, size_t outlen)
 
 struct nsp_catalog_prefetch *nsp_catalog_prefetch_start(nsp_catalog_ctx *ctx, const char *url)
 {
-	/* A standby may not export snapshots: there the first session reads everything. */
-	char recovery[8], snapshot[128];
-	if (!exec_ok(ctx->conn, "SELECT pg_catalog.pg_is_in_recovery()", recovery, sizeof(recovery)) ||
-	    recovery[0] != 'f' ||
+	/* Only for large catalogs (pg_class's own row estimate, free to read): for a small one a
+	 * second connection costs more than it saves (a remote TLS connection: tens of ms). A
+	 * standby may not export snapshots: there the first session reads everything. */
+	char skip[8], snapshot[128];
+	if (!exec_ok(ctx->conn,
+		     "SELECT pg_catalog.pg_is_in_recovery() OR c.reltuples < 2000 "
+		     "FROM pg_catalog.pg_class c WHERE c.oid = 'pg_catalog.pg_class'::pg_catalog.regclass",
+		     skip, sizeof(skip)) ||
+	    skip[0] != 'f' ||
 	    !exec_ok(ctx->conn, "SELECT pg_catalog.pg_export_snapshot()", snapshot, sizeof(snapshot)))
 		return NULL;
 	struct nsp_catalog_prefetch *pf = calloc(1, sizeof(*pf));

@@ -191,6 +191,9 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 	uint32_t indid = nsp_cell_oid(res, i, 9);
 	uint32_t frelid = nsp_cell_oid(res, i, 10);
 	uint64_t cost = nsp_catalog_table_cost(ctx, nsp_cell_oid(res, i, 5), nsp_cell(res, i, 11));
+	/* Validating a foreign key reads the referenced table too (the hash of its keys) */
+	if (contype == 'f' && frelid != 0)
+		cost += nsp_catalog_table_cost(ctx, frelid, NULL);
 
 	Neosync__Plugin__V1__ObjectKind kind;
 	Neosync__Plugin__V1__Phase phase = POST;

@@ -23,14 +23,21 @@ nsp_job_config "$dir/job.json" "$src" "$dst" '{"parallelism": 2}'
 pid=$!
 nsp_on_exit "kill -9 $pid 2>/dev/null || true"
 
+# Poll a count on DB until it reaches MIN or the job PID has ended (at most 30 s); print it.
+wait_for_count() { # DB SQL MIN PID
+  local n=0
+  for _ in $(seq 1 600); do
+    n=$(nsp_query "$1" "$2")
+    ((n >= $3)) && break
+    kill -0 "$4" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "$n"
+}
+
 # Wait for the slow index build to be running.
-running=""
-for _ in $(seq 1 600); do
-  running=$(nsp_query "$dst" "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'neosync-schema-plugin' AND state = 'active' AND query LIKE '%big_slow_idx%'")
-  [[ $running -ge 1 ]] && break
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.05
-done
+running=$(wait_for_count "$dst" "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'neosync-schema-plugin'
+                                 AND state = 'active' AND query LIKE '%big_slow_idx%'" 1 "$pid")
 [[ $running -ge 1 ]] || { cat "$dir/out.log" >&2; nsp_fail "the slow index build never started"; }
 
 kill -INT "$pid"
@@ -72,13 +79,7 @@ nsp_job_config "$dir/pre.json" "$src2" "$dst2" '{"parallelism": 2}'
 "$NSP_HOST_SIM" run --config "$dir/pre.json" >"$dir/pre.log" 2>&1 &
 pid=$!
 nsp_on_exit "kill -9 $pid 2>/dev/null || true"
-made=0
-for _ in $(seq 1 600); do
-  made=$(nsp_query "$dst2" "SELECT count(*) FROM pg_class WHERE relname ~ '^t[0-9]+$' AND relkind = 'r'")
-  [[ $made -ge 200 ]] && break
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.02
-done
+made=$(wait_for_count "$dst2" "SELECT count(*) FROM pg_class WHERE relname ~ '^t[0-9]+$' AND relkind = 'r'" 200 "$pid")
 (( made >= 200 )) || { cat "$dir/pre.log" >&2; nsp_fail "pre-sync never committed tables (saw $made)"; }
 kill -INT "$pid"
 set +e

@@ -38,6 +38,54 @@ bool nsp_cell_bool(const PGresult *res, int row, int col)
 	return v != NULL && v[0] == 't';
 }
 
+/* Calls fn for each number of a "{1,2,3}" array cell. */
+static int each_oid(const char *cell, int (*fn)(void *arg, uint32_t oid), void *arg)
+{
+	for (const char *p = cell; p != NULL && *p != '\0';) {
+		char *end;
+		unsigned long v = strtoul(p, &end, 10);
+		if (end == p) {
+			p++;
+			continue;
+		}
+		if (fn(arg, (uint32_t)v) != 0)
+			return -1;
+		p = end;
+	}
+	return 0;
+}
+
+typedef struct oid_target {
+	nsp_model *model;
+	nsp_object *o;
+	size_t index;
+	uint32_t classid;
+} oid_target;
+
+static int alias_oid(void *arg, uint32_t oid)
+{
+	oid_target *t = arg;
+	return nsp_model_alias(t->model, (nsp_catref){t->classid, oid}, t->index);
+}
+
+static int needs_oid(void *arg, uint32_t oid)
+{
+	oid_target *t = arg;
+	return nsp_object_needs_ref(t->o, (nsp_catref){t->classid, oid});
+}
+
+int nsp_catalog_alias_oids(nsp_model *m, const char *cell, uint32_t classid, size_t index)
+{
+	oid_target t = {.model = m, .index = index, .classid = classid};
+	return each_oid(cell, alias_oid, &t);
+}
+
+int nsp_catalog_needs_oids(nsp_object *o, const char *cell, uint32_t classid)
+{
+	oid_target t = {.o = o, .classid = classid};
+	return each_oid(cell, needs_oid, &t);
+}
+
 uint64_t nsp_catalog_table_cost(const nsp_catalog_ctx *ctx, uint32_t relid, const char *size)
 {
 	if (size != NULL)

@@ -77,6 +77,10 @@ const char *nsp_cell(const PGresult *res, int row, int col);
 uint32_t nsp_cell_oid(const PGresult *res, int row, int col);
 /* A cell as a boolean ('t'). */
 bool nsp_cell_bool(const PGresult *res, int row, int col);
+/* For every oid of a "{1,2,3}" array cell (NULL: none): register it in `classid` as an alias of
+ * object `index` (nsp_catalog_alias_oids), or record that `o` needs it (nsp_catalog_needs_oids). */
+int nsp_catalog_alias_oids(nsp_model *m, const char *cell, uint32_t classid, size_t index);
+int nsp_catalog_needs_oids(nsp_object *o, const char *cell, uint32_t classid);
 
 /* The cost of a step on relation `relid`: the `size` cell, or when it is NULL (NSP_SQL_REL_SIZE of
  * a table) the size of the table as the tables loader read it. */

@@ -46,7 +46,14 @@ static int add_rows(nsp_catalog_ctx *ctx, PGresult *res, Neosync__Plugin__V1__Ob
 
 /* Operators with a function (shell operators, left by a COMMUTATOR or NEGATOR naming an operator
  * never defined, are not dumped: the clause that names them makes them again). A COMMUTATOR or
- * NEGATOR naming an operator created later makes a shell that its CREATE OPERATOR fills in. */
+ * NEGATOR naming an operator created later makes a shell that its CREATE OPERATOR fills in.
+ *
+ * The links that end up on the other operator depend on the order of creation: a clause naming
+ * an existing operator whose slot is empty fills that slot too (every release), and filling in a
+ * shell clears the links its own CREATE does not name on some minor releases (13.16, 15.18) and
+ * keeps them on others (17.12). A source where X names Y but Y does not name X back was made by
+ * creating X first (Y a shell), so Y is created after X here: that is the one order that gives
+ * the source's links again on a destination of the source's release. Column 5 lists those X. */
 static int load_operators(nsp_catalog_ctx *ctx)
 {
 	PGresult *res = nsp_catalog_query(
@@ -65,13 +72,25 @@ static int load_operators(nsp_catalog_ctx *ctx)
 		"  CASE WHEN o.oprcanhash THEN E',\\n    HASHES' ELSE '' END || "
 		"  CASE WHEN o.oprrest <> 0 THEN E',\\n    RESTRICT = ' || o.oprrest::pg_catalog.regproc::pg_catalog.text ELSE '' END || "
 		"  CASE WHEN o.oprjoin <> 0 THEN E',\\n    JOIN = ' || o.oprjoin::pg_catalog.regproc::pg_catalog.text ELSE '' END || "
-		"  E'\\n);' "
+		"  E'\\n);', "
+		"  (SELECT pg_catalog.array_agg(x.oid) FROM pg_catalog.pg_operator x "
+		"   WHERE x.oid <> o.oid AND ((x.oprcom = o.oid AND o.oprcom <> x.oid) OR "
+		"                             (x.oprnegate = o.oid AND o.oprnegate <> x.oid))) "
 		"FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace "
 		"WHERE o.oprcode <> 0 AND " NSP_SQL_USER_SCHEMA("n") " AND "
 		NSP_SQL_NOT_EXT_MEMBER("pg_operator", "o.oid") " ORDER BY 2, 3, 1");
 	if (res == NULL)
 		return -1;
-	return add_rows(ctx, res, K(OPERATOR), NSP_CLASS_PG_OPERATOR) == 0 ? 0 : oom(ctx, "operators");
+	int rc = 0;
+	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
+		nsp_catref ref = {NSP_CLASS_PG_OPERATOR, nsp_cell_oid(res, i, 0)};
+		nsp_object *o = nsp_model_add(ctx->model, K(OPERATOR), PRE, ref, nsp_cell(res, i, 1),
+					      nsp_cell(res, i, 2), nsp_cell(res, i, 3), nsp_cell(res, i, 4));
+		if (o == NULL || nsp_catalog_needs_oids(o, nsp_cell(res, i, 5), NSP_CLASS_PG_OPERATOR) != 0)
+			rc = -1;
+	}
+	PQclear(res);
+	return rc == 0 ? 0 : oom(ctx, "operators");
 }
 
 /* Casts made after initdb, not by an extension, and not internal ones (the range to multirange
@@ -157,23 +176,6 @@ static int load_ts_configs(nsp_catalog_ctx *ctx)
  * pg_depend, so they are aliases of the family or class that holds them. */
 enum { NSP_CLASS_PG_AMOP = 2602, NSP_CLASS_PG_AMPROC = 2603 };
 
-/* Register every oid of a "{1,2,3}" array cell as an alias in `classid` of object `index`. */
-static int alias_array(nsp_catalog_ctx *ctx, const char *cell, uint32_t classid, size_t index)
-{
-	for (const char *p = cell; p != NULL && *p != '\0';) {
-		char *end;
-		unsigned long oid = strtoul(p, &end, 10);
-		if (end == p) {
-			p++;
-			continue;
-		}
-		if (nsp_model_alias(ctx->model, (nsp_catref){classid, (uint32_t)oid}, index) != 0)
-			return -1;
-		p = end;
-	}
-	return 0;
-}
-
 /* Members of a family or class: pg_amop/pg_amproc rows tied to it in pg_depend by `deptype`
  * ('i' for a class's own members, 'a' for the loose members of a family). `owner` is the
  * SQL expression of the class or family oid, `refclass` its catalog. Each macro yields a
@@ -228,8 +230,8 @@ static int load_opfamilies(nsp_catalog_ctx *ctx)
 		nsp_catref ref = {NSP_CLASS_PG_OPFAMILY, nsp_cell_oid(res, i, 0)};
 		nsp_object *o = nsp_model_add(ctx->model, K(OPERATOR), PRE, ref, nsp_cell(res, i, 1),
 					      nsp_cell(res, i, 2), nsp_cell(res, i, 3), nsp_cell(res, i, 4));
-		if (o == NULL || alias_array(ctx, nsp_cell(res, i, 5), NSP_CLASS_PG_AMOP, o->index) != 0 ||
-		    alias_array(ctx, nsp_cell(res, i, 6), NSP_CLASS_PG_AMPROC, o->index) != 0)
+		if (o == NULL || nsp_catalog_alias_oids(ctx->model, nsp_cell(res, i, 5), NSP_CLASS_PG_AMOP, o->index) != 0 ||
+		    nsp_catalog_alias_oids(ctx->model, nsp_cell(res, i, 6), NSP_CLASS_PG_AMPROC, o->index) != 0)
 			rc = -1;
 	}
 	PQclear(res);
@@ -268,8 +270,8 @@ static int load_opclasses(nsp_catalog_ctx *ctx)
 		nsp_catref ref = {NSP_CLASS_PG_OPCLASS, nsp_cell_oid(res, i, 0)};
 		nsp_object *o = nsp_model_add(ctx->model, K(OPERATOR), PRE, ref, nsp_cell(res, i, 1),
 					      nsp_cell(res, i, 2), nsp_cell(res, i, 3), nsp_cell(res, i, 4));
-		if (o == NULL || alias_array(ctx, nsp_cell(res, i, 5), NSP_CLASS_PG_AMOP, o->index) != 0 ||
-		    alias_array(ctx, nsp_cell(res, i, 6), NSP_CLASS_PG_AMPROC, o->index) != 0 ||
+		if (o == NULL || nsp_catalog_alias_oids(ctx->model, nsp_cell(res, i, 5), NSP_CLASS_PG_AMOP, o->index) != 0 ||
+		    nsp_catalog_alias_oids(ctx->model, nsp_cell(res, i, 6), NSP_CLASS_PG_AMPROC, o->index) != 0 ||
 		    nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_OPFAMILY, nsp_cell_oid(res, i, 7)}) != 0)
 			rc = -1;
 	}

@@ -30,41 +30,6 @@ enum {
 	V_AM, V_POPULATED, V_SIZE, V_COLUMN_SQL, V_ATTRDEFS, V_INDEXES
 };
 
-/* Parse a "{1,2,3}" oid array; calls fn for each element. */
-static int each_oid(const char *arr, int (*fn)(void *arg, uint32_t oid), void *arg)
-{
-	if (arr == NULL)
-		return 0;
-	for (const char *p = arr; *p; p++) {
-		if (*p < '0' || *p > '9')
-			continue;
-		char *end;
-		unsigned long v = strtoul(p, &end, 10);
-		if (fn(arg, (uint32_t)v) != 0)
-			return -1;
-		p = end - 1;
-	}
-	return 0;
-}
-
-typedef struct oid_ctx {
-	nsp_model *model;
-	nsp_object *o;
-	uint32_t classid;
-} oid_ctx;
-
-static int alias_oid(void *arg, uint32_t oid)
-{
-	oid_ctx *c = arg;
-	return nsp_model_alias(c->model, (nsp_catref){c->classid, oid}, c->o->index);
-}
-
-static int needs_oid(void *arg, uint32_t oid)
-{
-	oid_ctx *c = arg;
-	return nsp_object_needs_ref(c->o, (nsp_catref){c->classid, oid});
-}
-
 /* A populated matview and its REFRESH step, for ordering refreshes among themselves. */
 typedef struct refresh_entry {
 	uint32_t matview;
@@ -224,12 +189,12 @@ int nsp_catalog_load_views(nsp_catalog_ctx *ctx)
 		uint32_t rule = nsp_cell_oid(res, i, V_RULE);
 		uint32_t type = nsp_cell_oid(res, i, V_TYPE);
 		uint32_t array_type = nsp_cell_oid(res, i, V_ARRAY_TYPE);
-		oid_ctx attrdefs = {ctx->model, o, NSP_CLASS_PG_ATTRDEF};
 		if ((rule != 0 && nsp_model_alias(ctx->model, (nsp_catref){NSP_CLASS_PG_REWRITE, rule}, o->index) != 0) ||
 		    (type != 0 && nsp_model_alias(ctx->model, (nsp_catref){NSP_CLASS_PG_TYPE, type}, o->index) != 0) ||
 		    (array_type != 0 &&
 		     nsp_model_alias(ctx->model, (nsp_catref){NSP_CLASS_PG_TYPE, array_type}, o->index) != 0) ||
-		    each_oid(nsp_cell(res, i, V_ATTRDEFS), alias_oid, &attrdefs) != 0) {
+		    nsp_catalog_alias_oids(ctx->model, nsp_cell(res, i, V_ATTRDEFS), NSP_CLASS_PG_ATTRDEF,
+					   o->index) != 0) {
 			rc = -1;
 			break;
 		}
@@ -244,10 +209,9 @@ int nsp_catalog_load_views(nsp_catalog_ctx *ctx)
 		o = nsp_strbuf_failed(&sql) ? NULL
 			: nsp_model_add(ctx->model, K(MATVIEW_REFRESH), POST, (nsp_catref){0, 0}, schema,
 					relname, refresh_identity, sql.data);
-		oid_ctx indexes = {ctx->model, o, NSP_CLASS_PG_CLASS};
 		if (o == NULL || nsp_object_needs(o, matview_index) != 0 ||
 		    nsp_object_set_table(o, oid, name.data, LOCK(ACCESS_EXCLUSIVE)) != 0 ||
-		    each_oid(nsp_cell(res, i, V_INDEXES), needs_oid, &indexes) != 0) {
+		    nsp_catalog_needs_oids(o, nsp_cell(res, i, V_INDEXES), NSP_CLASS_PG_CLASS) != 0) {
 			rc = -1;
 			break;
 		}

@@ -69,6 +69,11 @@ struct nsp_catalog_prefetch *nsp_catalog_prefetch_start(nsp_catalog_ctx *ctx, co
 bool nsp_catalog_prefetched(nsp_catalog_ctx *ctx, const char *sql, PGresult **res, PGconn **conn);
 void nsp_catalog_prefetch_end(struct nsp_catalog_prefetch *pf);
 
+/* A source role as the destination names it (options.roleMap), quoted; PUBLIC for NULL or "". */
+void nsp_catalog_append_role(nsp_strbuf *sb, const nsp_catalog_ctx *ctx, const char *role);
+/* Default privileges (option acls), called by the owners and privileges loader. */
+int nsp_catalog_load_default_privileges(nsp_catalog_ctx *ctx, nsp_strbuf *sql);
+
 /* Run one catalog query (counted). On failure sets ctx->err naming `what` and returns NULL. */
 PGresult *nsp_catalog_query(nsp_catalog_ctx *ctx, const char *what, const char *sql);
 /* A cell, or NULL when SQL NULL. */

@@ -1,4 +1,6 @@
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "catalog.h"
@@ -9,8 +11,15 @@
 
 /* Owners and privileges (options `owners` and `acls`, both off by default: destination roles
  * rarely match). Every step is post-sync, so a role missing on the destination fails one
- * reported step, never the load. Privileges are applied as pg_dump does: only the difference
- * between the object's ACL and its default ACL (acldefault) is granted or revoked. */
+ * reported step, never the load.
+ *
+ * Privileges: an ACL is an ordered list, and pg_dump prints its GRANTs in that order, so the
+ * destination's must be the source's entry for entry. A step revokes everything from the
+ * owner, PUBLIC and every grantee, then grants each entry in the source's order (a GRANT to a
+ * role with no entry appends one); column privileges follow (a table-level REVOKE takes a
+ * column's too). This also gives objects that exist before the job (the public schema, whose
+ * ACL is not acldefault()) the source's ACL. Entries granted by a role other than the owner
+ * are granted by the owner here. Default privileges: catalog_default_privileges.c. */
 
 /* The designator ALTER ... OWNER TO and GRANT ... ON take for a pg_identify_object() type. */
 static const char *owner_keyword(const char *type)
@@ -61,7 +70,7 @@ static const char *map_role(const nsp_catalog_ctx *ctx, const char *role)
 	return role;
 }
 
-static void append_role(nsp_strbuf *sb, const nsp_catalog_ctx *ctx, const char *role)
+void nsp_catalog_append_role(nsp_strbuf *sb, const nsp_catalog_ctx *ctx, const char *role)
 {
 	if (role == NULL || role[0] == '\0')
 		nsp_strbuf_append(sb, "PUBLIC");
@@ -101,111 +110,237 @@ static void append_star_args(nsp_strbuf *sql, const char *type, const char *iden
 	}
 }
 
-static int add_step(nsp_catalog_ctx *ctx, Neosync__Plugin__V1__ObjectKind kind, nsp_object *target,
-		    const char *what, const char *identity, const char *sql)
+/* The owner step of each object (ALTER ... OWNER TO rewrites the ACL's entries of the old
+ * owner, so privileges are applied after it), sorted by catalog address. */
+typedef struct owner_step {
+	nsp_catref ref;
+	size_t index; /* of the step in the model */
+} owner_step;
+
+typedef struct owner_steps {
+	owner_step *items;
+	size_t n, cap;
+} owner_steps;
+
+static int ref_cmp(const void *pa, const void *pb)
+{
+	const owner_step *a = pa, *b = pb;
+	if (a->ref.classid != b->ref.classid)
+		return a->ref.classid < b->ref.classid ? -1 : 1;
+	return a->ref.objid < b->ref.objid ? -1 : (a->ref.objid > b->ref.objid);
+}
+
+static int owner_steps_add(owner_steps *o, nsp_catref ref, size_t index)
+{
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? 2 * o->cap : 64;
+		owner_step *items = realloc(o->items, cap * sizeof(*items));
+		if (items == NULL)
+			return -1;
+		o->items = items;
+		o->cap = cap;
+	}
+	o->items[o->n++] = (owner_step){ref, index};
+	return 0;
+}
+
+/* The owner step of `ref`, or NULL. The list is sorted (load_owners reads rows in that order). */
+static const owner_step *owner_step_of(const owner_steps *o, nsp_catref ref)
+{
+	owner_step key = {.ref = ref};
+	return o->n ? bsearch(&key, o->items, o->n, sizeof(*o->items), ref_cmp) : NULL;
+}
+
+static nsp_object *add_step(nsp_catalog_ctx *ctx, Neosync__Plugin__V1__ObjectKind kind,
+			    nsp_object *target, const char *what, const char *identity, const char *sql)
 {
 	char display[600];
 	snprintf(display, sizeof(display), "%s of %s", what, identity);
 	nsp_object *o = nsp_model_add(ctx->model, kind, POST, (nsp_catref){0, 0}, target->schema,
 				      target->name, display, sql);
 	if (o == NULL || nsp_object_needs(o, target->index) != 0)
-		return -1;
+		return NULL;
 	if (target->table != NULL &&
 	    nsp_object_set_table(o, target->table_oid, target->table,
 				 NEOSYNC__PLUGIN__V1__LOCK_MODE__LOCK_MODE_ACCESS_EXCLUSIVE) != 0)
-		return -1;
+		return NULL;
+	return o;
+}
+
+/* A sequence owned by a column (serial, identity) cannot change owner by itself (0A000): its
+ * table's ALTER ... OWNER TO takes it along, and its own step, after that one, finds the owner
+ * already right, as in pg_dump's restore order. */
+static int follow_linked_tables(nsp_catalog_ctx *ctx, PGresult *res, const size_t *step_of_row,
+				const owner_steps *steps)
+{
+	for (int i = 0; i < PQntuples(res); i++) {
+		uint32_t table = nsp_cell_oid(res, i, 6);
+		if (table == 0 || step_of_row[i] == SIZE_MAX)
+			continue;
+		const owner_step *t = owner_step_of(steps, (nsp_catref){NSP_CLASS_PG_CLASS, table});
+		if (t != NULL && nsp_object_needs(ctx->model->objects[step_of_row[i]], t->index) != 0)
+			return -1;
+	}
 	return 0;
 }
 
-static int load_owners(nsp_catalog_ctx *ctx, nsp_strbuf *sql)
+static int load_owners(nsp_catalog_ctx *ctx, nsp_strbuf *sql, owner_steps *steps)
 {
 	PGresult *res = nsp_catalog_query(
 		ctx, "owners",
 		"SELECT o.classid, o.oid, i.type, i.identity, pg_catalog.pg_get_userbyid(o.owner), "
-		"  o.owner = d.datdba AND o.classid = 'pg_catalog.pg_namespace'::pg_catalog.regclass "
+		"  o.owner = d.datdba AND o.classid = 'pg_catalog.pg_namespace'::pg_catalog.regclass, "
+		"  (SELECT sd.refobjid FROM pg_catalog.pg_depend sd WHERE i.type = 'sequence' AND "
+		"     sd.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND sd.objid = o.oid AND "
+		"     sd.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND sd.deptype IN ('a', 'i') "
+		"     LIMIT 1) "
 		"FROM (" OWNED_OBJECTS ") o "
 		"CROSS JOIN LATERAL pg_catalog.pg_identify_object(o.classid, o.oid, 0) i "
 		"JOIN pg_catalog.pg_database d ON d.datname = pg_catalog.current_database() "
 		"WHERE o.oid >= 16384 OR i.identity = 'public' ORDER BY 1, 2");
 	if (res == NULL)
 		return -1;
-	int rc = 0;
-	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
-		nsp_object *target =
-			nsp_model_find(ctx->model, (nsp_catref){nsp_cell_oid(res, i, 0), nsp_cell_oid(res, i, 1)});
+	int rows = PQntuples(res);
+	size_t *step_of_row = malloc((rows ? (size_t)rows : 1) * sizeof(*step_of_row));
+	int rc = step_of_row == NULL ? -1 : 0;
+	for (int i = 0; i < rows && rc == 0; i++) {
+		step_of_row[i] = SIZE_MAX;
+		nsp_catref ref = {nsp_cell_oid(res, i, 0), nsp_cell_oid(res, i, 1)};
+		nsp_object *target = nsp_model_find(ctx->model, ref);
 		const char *keyword = owner_keyword(nsp_cell(res, i, 2));
 		/* Objects of the model only, owned by what they are (not a table's row type). */
-		if (target == NULL || keyword == NULL || target->ref.objid != nsp_cell_oid(res, i, 1))
+		if (target == NULL || keyword == NULL || target->ref.objid != ref.objid)
 			continue;
 		const char *identity = nsp_cell(res, i, 3);
 		nsp_strbuf_reset(sql);
 		nsp_strbuf_appendf(sql, "ALTER %s %s", keyword, identity);
 		append_star_args(sql, nsp_cell(res, i, 2), identity);
 		nsp_strbuf_append(sql, " OWNER TO ");
-		append_role(sql, ctx, nsp_cell(res, i, 4));
+		nsp_catalog_append_role(sql, ctx, nsp_cell(res, i, 4));
 		nsp_strbuf_append(sql, ";");
-		rc = nsp_strbuf_failed(sql) ? -1 : add_step(ctx, K(OWNER), target, "owner", identity, sql->data);
+		nsp_object *o = nsp_strbuf_failed(sql) ? NULL
+			: add_step(ctx, K(OWNER), target, "owner", identity, sql->data);
+		if (o == NULL || owner_steps_add(steps, ref, o->index) != 0)
+			rc = -1;
+		else
+			step_of_row[i] = o->index;
 	}
+	if (rc == 0)
+		rc = follow_linked_tables(ctx, res, step_of_row, steps);
+	free(step_of_row);
 	PQclear(res);
 	return rc;
 }
 
-static int load_acls(nsp_catalog_ctx *ctx, nsp_strbuf *sql)
+/* Rows of the privileges query: one per object (or column) and grantee, in ACL order. */
+enum {
+	A_CLASSID, A_OID, A_TYPE, A_IDENTITY, A_ATTNUM, A_OWNER, A_GRANTEE, A_PRIVS, A_GRANTABLE
+};
+
+/* REVOKE ALL ... FROM PUBLIC, the owner and every grantee of the object's rows [first, end). */
+static void append_revoke_all(nsp_strbuf *sql, const nsp_catalog_ctx *ctx, PGresult *res,
+			      int first, int end, const char *on)
 {
-	/* One row per object: the GRANTs and REVOKEs that turn its default ACL into its ACL. */
+	nsp_strbuf_appendf(sql, "REVOKE ALL ON %s FROM PUBLIC, ", on);
+	nsp_catalog_append_role(sql, ctx, nsp_cell(res, first, A_OWNER));
+	for (int i = first; i < end && nsp_cell_oid(res, i, A_ATTNUM) == 0; i++) {
+		const char *grantee = nsp_cell(res, i, A_GRANTEE);
+		if (grantee == NULL || grantee[0] == '\0' ||
+		    strcmp(grantee, nsp_cell(res, first, A_OWNER)) == 0)
+			continue;
+		nsp_strbuf_append(sql, ", ");
+		nsp_catalog_append_role(sql, ctx, grantee);
+	}
+	nsp_strbuf_append(sql, ";\n");
+}
+
+/* GRANT privs ON ... TO grantee [WITH GRANT OPTION], for the plain and the grantable ones. */
+static void append_grants(nsp_strbuf *sql, const nsp_catalog_ctx *ctx, PGresult *res, int i,
+			  const char *on)
+{
+	const char *grantee = nsp_cell(res, i, A_GRANTEE);
+	if (grantee == NULL)
+		return; /* an empty ACL: nothing to grant */
+	for (int col = A_PRIVS; col <= A_GRANTABLE; col++) {
+		const char *privs = nsp_cell(res, i, col);
+		if (privs == NULL)
+			continue;
+		nsp_strbuf_appendf(sql, "GRANT %s ON %s TO ", privs, on);
+		nsp_catalog_append_role(sql, ctx, grantee);
+		nsp_strbuf_append(sql, col == A_GRANTABLE ? " WITH GRANT OPTION;\n" : ";\n");
+	}
+}
+
+/* The step of one object: its rows are [first, end), object-level ones (attnum 0) first. */
+static int add_privileges(nsp_catalog_ctx *ctx, nsp_strbuf *sql, PGresult *res, int first,
+			  int end, const owner_steps *steps)
+{
+	nsp_catref ref = {nsp_cell_oid(res, first, A_CLASSID), nsp_cell_oid(res, first, A_OID)};
+	nsp_object *target = nsp_model_find(ctx->model, ref);
+	const char *type = nsp_cell(res, first, A_TYPE), *identity = nsp_cell(res, first, A_IDENTITY);
+	const char *keyword = grant_keyword(type);
+	if (target == NULL || target->ref.objid != ref.objid || keyword == NULL)
+		return 0;
+	nsp_strbuf on;
+	nsp_strbuf_init(&on);
+	nsp_strbuf_appendf(&on, "%s %s", keyword, identity);
+	append_star_args(&on, type, identity);
+	nsp_strbuf_reset(sql);
+	if (nsp_cell_oid(res, first, A_ATTNUM) == 0)
+		append_revoke_all(sql, ctx, res, first, end, on.data);
+	for (int i = first; i < end; i++)
+		append_grants(sql, ctx, res, i, on.data);
+	if (sql->len > 0 && sql->data[sql->len - 1] == '\n')
+		sql->data[--sql->len] = '\0';
+	int rc = -1;
+	nsp_object *o = nsp_strbuf_failed(sql) || nsp_strbuf_failed(&on)
+		? NULL : add_step(ctx, K(ACL), target, "privileges", identity, sql->data);
+	if (o != NULL) {
+		const owner_step *owner = owner_step_of(steps, ref);
+		rc = owner == NULL ? 0 : nsp_object_needs(o, owner->index);
+	}
+	nsp_strbuf_free(&on);
+	return rc;
+}
+
+static int load_acls(nsp_catalog_ctx *ctx, nsp_strbuf *sql, const owner_steps *steps)
+{
+	/* The ACL entries of objects and of columns, one row per grantee in the order of the ACL
+	 * (aclexplode's), with its privileges as "SELECT, UPDATE" or "SELECT(col)" lists. An
+	 * empty ACL ('{}': everything revoked) gives one row with no grantee. */
 	PGresult *res = nsp_catalog_query(
 		ctx, "privileges",
 		"WITH o AS (" OWNED_OBJECTS "), "
-		"x AS (SELECT o.classid, o.oid, e.grantee, e.privilege_type, e.is_grantable, 'GRANT' AS act "
-		"      FROM o, pg_catalog.aclexplode(o.acl) e WHERE o.acl IS NOT NULL AND (o.oid >= 16384 "
+		"a AS (SELECT o.classid, o.oid, 0 AS attnum, NULL::pg_catalog.name AS attname, o.owner, o.acl "
+		"      FROM o WHERE o.acl IS NOT NULL AND (o.oid >= 16384 "
 		"        OR o.classid = 'pg_catalog.pg_namespace'::pg_catalog.regclass) "
-		"      EXCEPT SELECT o.classid, o.oid, e.grantee, e.privilege_type, e.is_grantable, 'GRANT' "
-		"      FROM o, pg_catalog.aclexplode(pg_catalog.acldefault(o.k::\"char\", o.owner)) e "
-		"      WHERE o.acl IS NOT NULL "
 		"      UNION ALL "
-		"      (SELECT o.classid, o.oid, e.grantee, e.privilege_type, e.is_grantable, 'REVOKE' "
-		"      FROM o, pg_catalog.aclexplode(pg_catalog.acldefault(o.k::\"char\", o.owner)) e "
-		"      WHERE o.acl IS NOT NULL AND (o.oid >= 16384 "
-		"        OR o.classid = 'pg_catalog.pg_namespace'::pg_catalog.regclass) "
-		"      EXCEPT SELECT o.classid, o.oid, e.grantee, e.privilege_type, e.is_grantable, 'REVOKE' "
-		"      FROM o, pg_catalog.aclexplode(o.acl) e WHERE o.acl IS NOT NULL)) "
-		"SELECT x.classid, x.oid, i.type, i.identity, x.act, x.privilege_type, "
-		"  CASE WHEN x.grantee = 0 THEN '' ELSE pg_catalog.pg_get_userbyid(x.grantee) END, x.is_grantable "
-		"FROM x CROSS JOIN LATERAL pg_catalog.pg_identify_object(x.classid, x.oid, 0) i "
-		"ORDER BY 1, 2, x.act DESC, 7, 6");
+		"      SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, at.attrelid, at.attnum, at.attname, "
+		"        c.relowner, at.attacl "
+		"      FROM pg_catalog.pg_attribute at JOIN pg_catalog.pg_class c ON c.oid = at.attrelid "
+		"      WHERE at.attacl IS NOT NULL AND at.attnum > 0 AND NOT at.attisdropped "
+		"        AND c.oid >= 16384 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')), "
+		"e AS (SELECT a.*, x.grantee, x.is_grantable, x.ord, x.privilege_type || "
+		"        CASE WHEN a.attnum > 0 THEN '(' || pg_catalog.quote_ident(a.attname) || ')' ELSE '' END AS priv "
+		"      FROM a LEFT JOIN LATERAL pg_catalog.aclexplode(a.acl) WITH ORDINALITY "
+		"        x(grantor, grantee, privilege_type, is_grantable, ord) ON true) "
+		"SELECT e.classid, e.oid, i.type, i.identity, e.attnum, pg_catalog.pg_get_userbyid(e.owner), "
+		"  CASE WHEN e.grantee = 0 THEN '' ELSE pg_catalog.pg_get_userbyid(e.grantee) END, "
+		"  pg_catalog.string_agg(e.priv, ', ' ORDER BY e.ord) FILTER (WHERE NOT e.is_grantable), "
+		"  pg_catalog.string_agg(e.priv, ', ' ORDER BY e.ord) FILTER (WHERE e.is_grantable) "
+		"FROM e CROSS JOIN LATERAL pg_catalog.pg_identify_object(e.classid, e.oid, 0) i "
+		"GROUP BY e.classid, e.oid, i.type, i.identity, e.attnum, e.owner, e.grantee "
+		"ORDER BY 1, 2, 5, pg_catalog.min(e.ord)");
 	if (res == NULL)
 		return -1;
-	int rc = 0;
-	nsp_object *target = NULL;
-	const char *identity = NULL, *keyword = NULL;
-	int rows = PQntuples(res);
-	for (int i = 0; i < rows && rc == 0; i++) {
-		nsp_catref ref = {nsp_cell_oid(res, i, 0), nsp_cell_oid(res, i, 1)};
-		bool first = i == 0 || ref.classid != nsp_cell_oid(res, i - 1, 0) ||
-			     ref.objid != nsp_cell_oid(res, i - 1, 1);
-		if (first) {
-			nsp_strbuf_reset(sql);
-			target = nsp_model_find(ctx->model, ref);
-			if (target != NULL && target->ref.objid != ref.objid)
-				target = NULL;
-			identity = nsp_cell(res, i, 3);
-			keyword = grant_keyword(nsp_cell(res, i, 2));
-		}
-		if (target != NULL && keyword != NULL) {
-			bool grant = strcmp(nsp_cell(res, i, 4), "GRANT") == 0;
-			nsp_strbuf_appendf(sql, "%s %s%s ON %s %s", grant ? "GRANT" : "REVOKE",
-					   !grant && nsp_cell_bool(res, i, 7) ? "GRANT OPTION FOR " : "",
-					   nsp_cell(res, i, 5), keyword, identity);
-			append_star_args(sql, nsp_cell(res, i, 2), identity);
-			nsp_strbuf_append(sql, grant ? " TO " : " FROM ");
-			append_role(sql, ctx, nsp_cell(res, i, 6));
-			nsp_strbuf_append(sql, grant && nsp_cell_bool(res, i, 7) ? " WITH GRANT OPTION;" : ";");
-		}
-		bool last = i + 1 == rows || ref.classid != nsp_cell_oid(res, i + 1, 0) ||
-			    ref.objid != nsp_cell_oid(res, i + 1, 1);
-		if (last && target != NULL && keyword != NULL && sql->len > 0)
-			rc = nsp_strbuf_failed(sql) ? -1
-						    : add_step(ctx, K(ACL), target, "privileges", identity, sql->data);
+	int rc = 0, rows = PQntuples(res);
+	for (int first = 0; first < rows && rc == 0;) {
+		int end = first + 1;
+		while (end < rows && nsp_cell_oid(res, end, A_CLASSID) == nsp_cell_oid(res, first, A_CLASSID) &&
+		       nsp_cell_oid(res, end, A_OID) == nsp_cell_oid(res, first, A_OID))
+			end++;
+		rc = add_privileges(ctx, sql, res, first, end, steps);
+		first = end;
 	}
 	PQclear(res);
 	return rc;
@@ -218,11 +353,15 @@ int nsp_catalog_load_owners(nsp_catalog_ctx *ctx)
 		return 0;
 	nsp_strbuf sql;
 	nsp_strbuf_init(&sql);
+	owner_steps steps = {0};
 	int rc = 0;
 	if (o->owners)
-		rc = load_owners(ctx, &sql);
+		rc = load_owners(ctx, &sql, &steps);
 	if (rc == 0 && o->acls)
-		rc = load_acls(ctx, &sql);
+		rc = load_acls(ctx, &sql, &steps);
+	if (rc == 0 && o->acls)
+		rc = nsp_catalog_load_default_privileges(ctx, &sql);
+	free(steps.items);
 	nsp_strbuf_free(&sql);
 	if (rc != 0 && ctx->err->code == NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_OK)
 		return nsp_error_set(ctx->err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_INTERNAL,

@@ -16,6 +16,7 @@
 
 /* Fixed OIDs of the catalogs that pg_depend refers to (stable across PostgreSQL versions). */
 enum {
+	NSP_CLASS_PG_DEFAULT_ACL = 826,
 	NSP_CLASS_PG_TYPE = 1247,
 	NSP_CLASS_PG_PROC = 1255,
 	NSP_CLASS_PG_CLASS = 1259,

@@ -834,6 +834,12 @@ static const char *check_statement(const Neosync__Plugin__V1__Step *step, const 
 		if ((head_is(s, "GRANT") || head_is(s, "REVOKE")) && has_word0(s, "ON") &&
 		    !has_word0(s, "ROLE"))
 			return NULL;
+		/* ALTER DEFAULT PRIVILEGES FOR ROLE r [IN SCHEMA s] GRANT|REVOKE ... ON TABLES ... */
+		if (head_is(s, "ALTER DEFAULT PRIVILEGES FOR ROLE") && s->n > 6 &&
+		    (s->t[5].kind == T_WORD || s->t[5].kind == T_QIDENT) &&
+		    (find_word0(s, 6, "GRANT") < s->n || find_word0(s, 6, "REVOKE") < s->n) &&
+		    has_word0(s, "ON") && find_word0(s, 6, "ROLE") == s->n)
+			return NULL;
 		return "a privilege step that is not GRANT/REVOKE ... ON an object";
 	}
 	if (k == K(COMMENT))

@@ -261,6 +261,19 @@ int nsp_selection_apply(nsp_model *m, Neosync__Plugin__V1__TableRef *const *incl
 			}
 		}
 	}
+	/* Default privileges are the database's, not a table's: always kept, after those of the
+	 * views they follow (catalog_default_privileges.c) that are kept and not skipped. */
+	for (size_t i = 0; i < n; i++) {
+		nsp_object *o = m->objects[i];
+		if (o->ref.classid != NSP_CLASS_PG_DEFAULT_ACL)
+			continue;
+		keep[i] = true;
+		size_t w = 0;
+		for (size_t d = 0; d < o->nneeds; d++)
+			if (keep[o->needs[d]] && m->objects[o->needs[d]]->skip_reason == NULL)
+				o->needs[w++] = o->needs[d];
+		o->nneeds = w;
+	}
 	/* A kept object whose need is skipped is skipped too. */
 	changed = true;
 	while (changed) {

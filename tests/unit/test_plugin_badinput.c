@@ -449,6 +449,8 @@ static void test_structural_verification(void **state)
 	assert_true(accepted(K(FUNCTION), "CREATE FUNCTION public.g() RETURNS text LANGUAGE plpgsql AS $f$ BEGIN RETURN 'x'; DROP TABLE y; END $f$;"));
 	assert_true(accepted(K(OWNER), "ALTER SCHEMA s OWNER TO \"app\";"));
 	assert_true(accepted(K(ACL), "GRANT SELECT ON TABLE \"public\".\"t\" TO \"app\";"));
+	assert_true(accepted(K(ACL), "REVOKE ALL ON SCHEMA public FROM PUBLIC, \"app\";\nGRANT UPDATE(\"n\"), SELECT(\"n\") ON TABLE \"public\".\"t\" TO \"app\" WITH GRANT OPTION;"));
+	assert_true(accepted(K(ACL), "ALTER DEFAULT PRIVILEGES FOR ROLE \"app\" REVOKE ALL ON TABLES FROM PUBLIC, \"app\";\nALTER DEFAULT PRIVILEGES FOR ROLE app IN SCHEMA \"s\" GRANT SELECT ON TABLES TO \"r\";"));
 	assert_true(accepted(K(TRIGGER), "CREATE TRIGGER t BEFORE INSERT ON public.b FOR EACH ROW EXECUTE FUNCTION public.f();\nALTER TABLE \"public\".\"b\" DISABLE TRIGGER \"t\";"));
 	assert_true(accepted(K(MATERIALIZED_VIEW), "CREATE MATERIALIZED VIEW \"public\".\"m\" AS SELECT 1 AS x WITH NO DATA;"));
 	assert_true(accepted(K(INDEX), "CREATE INDEX \"x\"\"; DROP TABLE y; --\" ON \"public\".\"t\" (a) /* /* nested */ ; */;"));
@@ -470,6 +472,9 @@ static void test_structural_verification(void **state)
 	assert_false(accepted(K(CHECK_CONSTRAINT), "ALTER TABLE t ALTER COLUMN a TYPE text USING (f(a));"));
 	assert_false(accepted(K(CHECK_CONSTRAINT), "ALTER TABLE t OWNER TO evil;"));
 	assert_false(accepted(K(ACL), "GRANT pg_execute_server_program TO app;"));
+	assert_false(accepted(K(ACL), "ALTER DEFAULT PRIVILEGES FOR ROLE app GRANT pg_execute_server_program TO ROLE app;"));
+	assert_false(accepted(K(ACL), "ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO app; ALTER ROLE app SUPERUSER;"));
+	assert_false(accepted(K(ACL), "ALTER ROLE app SUPERUSER;"));
 	assert_false(accepted(K(OWNER), "ALTER ROLE app OWNER TO x;"));
 	assert_false(accepted(K(FUNCTION), "CREATE FUNCTION f() RETURNS int LANGUAGE c AS '/tmp/evil.so', 'f';"));
 	assert_false(accepted(K(INDEX), "DO $$ BEGIN PERFORM 1; END $$;"));

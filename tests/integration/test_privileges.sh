@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Owners and privileges copied exactly (options owners + acls), at parallelism 1 and 4:
+#  - ACL entries in the source's order (pg_dump prints GRANTs in that order): grants to roles
+#    whose names sort the other way, one with GRANT OPTION, an empty ACL ('{}');
+#  - column privileges: SELECT(col), INSERT(col), UPDATE(col), REFERENCES(col);
+#  - the public schema, which exists before the job with an ACL of its own: the source's
+#    REVOKE ... FROM PUBLIC and its grants, in order;
+#  - default privileges (ALTER DEFAULT PRIVILEGES), role-wide and per schema, GRANT and REVOKE,
+#    for another role and for the job's own role (whose objects created later would get them);
+#  - owners of sequences owned by a column (serial, identity), which PostgreSQL refuses to change
+#    by themselves (0A000): no step fails.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/job_lib.sh"
+
+# Roles are the server's: create them once (other tests may run at the same time).
+nsp_psql "$NSP_PG_URL" >/dev/null <<'SQL'
+DO $$ BEGIN
+  PERFORM pg_advisory_lock(4242);
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'priv_owner') THEN CREATE ROLE priv_owner; END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'priv_zed') THEN CREATE ROLE priv_zed; END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'priv_alice') THEN CREATE ROLE priv_alice; END IF;
+  PERFORM pg_advisory_unlock(4242);
+END $$;
+SQL
+
+src=$(nsp_createdb priv_src)
+nsp_psql "$src" >/dev/null <<'SQL'
+GRANT ALL ON SCHEMA public TO priv_owner;
+REVOKE ALL ON SCHEMA public FROM PUBLIC;
+GRANT USAGE ON SCHEMA public TO PUBLIC;
+
+CREATE SCHEMA app AUTHORIZATION priv_owner;
+CREATE TABLE app.users (id serial PRIMARY KEY, username text, email text);
+CREATE TABLE app.events (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, user_id integer, what text);
+CREATE TABLE app.secret (v text);
+-- A sequence owned by a column whose name sorts before its table's.
+CREATE SEQUENCE app.aa_ticket_seq;
+CREATE TABLE app.zz_tickets (id integer DEFAULT nextval('app.aa_ticket_seq') PRIMARY KEY);
+ALTER SEQUENCE app.aa_ticket_seq OWNED BY app.zz_tickets.id;
+ALTER TABLE app.zz_tickets OWNER TO priv_owner;
+CREATE VIEW app.user_names AS SELECT id, username FROM app.users;
+CREATE FUNCTION app.count_users() RETURNS bigint LANGUAGE sql STABLE AS $$ SELECT count(*) FROM app.users $$;
+ALTER TABLE app.users OWNER TO priv_owner;
+ALTER TABLE app.events OWNER TO priv_owner;
+ALTER TABLE app.secret OWNER TO priv_owner;
+ALTER VIEW app.user_names OWNER TO priv_owner;
+ALTER FUNCTION app.count_users() OWNER TO priv_owner;
+
+GRANT SELECT ON app.users TO priv_zed;
+GRANT SELECT, INSERT ON app.users TO priv_alice WITH GRANT OPTION;
+GRANT UPDATE (username) ON app.users TO priv_alice;
+GRANT INSERT (email), SELECT (email), REFERENCES (email) ON app.users TO priv_zed;
+GRANT USAGE ON SEQUENCE app.users_id_seq TO priv_zed;
+REVOKE ALL ON app.secret FROM priv_owner;
+GRANT SELECT ON app.user_names TO priv_alice;
+REVOKE EXECUTE ON FUNCTION app.count_users() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app.count_users() TO priv_zed;
+
+ALTER DEFAULT PRIVILEGES FOR ROLE priv_owner GRANT SELECT ON TABLES TO priv_zed;
+ALTER DEFAULT PRIVILEGES FOR ROLE priv_owner IN SCHEMA app GRANT USAGE ON SEQUENCES TO priv_alice;
+ALTER DEFAULT PRIVILEGES FOR ROLE priv_owner REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO priv_alice;
+
+INSERT INTO app.users (username, email) SELECT 'u' || g, 'u' || g || '@example.com' FROM generate_series(1, 20) g;
+INSERT INTO app.events (user_id, what) SELECT g, 'e' || g FROM generate_series(1, 20) g;
+SQL
+
+acls() {
+  nsp_query "$1" "SELECT 'rel ' || c.oid::regclass || ' ' || c.relowner::regrole || ' ' || COALESCE(c.relacl::text, '-')
+                  FROM pg_class c WHERE c.relnamespace = 'app'::regnamespace ORDER BY 1;
+                  SELECT 'col ' || attrelid::regclass || '.' || attname || ' ' || attacl::text
+                  FROM pg_attribute WHERE attrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'app'::regnamespace)
+                    AND attacl IS NOT NULL ORDER BY 1;
+                  SELECT 'nsp ' || nspname || ' ' || nspowner::regrole || ' ' || COALESCE(nspacl::text, '-')
+                  FROM pg_namespace WHERE nspname IN ('public', 'app') ORDER BY 1;
+                  SELECT 'default ' || defaclrole::regrole || ' ' || COALESCE(defaclnamespace::regnamespace::text, '-') || ' ' ||
+                         defaclobjtype::text || ' ' || defaclacl::text FROM pg_default_acl ORDER BY 1"
+}
+dir=$(nsp_tmpdir)
+acls "$src" >"$dir/src.acls"
+for parallelism in 1 4; do
+  dst=$(nsp_createdb priv_dst_p$parallelism)
+  nsp_job_config "$dir/job$parallelism.json" "$src" "$dst" "{\"parallelism\": $parallelism, \"owners\": true, \"acls\": true}"
+  nsp_run_job "$dir/job$parallelism.json"
+  [[ $NSP_JOB_STATUS -eq 0 ]] || { nsp_show_job_log; nsp_fail "job did not apply every step (parallelism $parallelism)"; }
+  acls "$dst" >"$dir/dst$parallelism.acls"
+  nsp_assert_same "$dir/src.acls" "$dir/dst$parallelism.acls" "owners and ACLs (parallelism $parallelism)"
+  nsp_assert_parity "$src" "$dst" "privileges (parallelism $parallelism)"
+done

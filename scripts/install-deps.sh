@@ -15,6 +15,7 @@ cmake                 the build system (CMake >= 3.25; bookworm ships 3.25)
 pkg-config            how CMake finds libpq, protobuf-c, grpc, json-c and cmocka
 git                   cloning and the version shown by the tools
 libpq-dev             libpq: the PostgreSQL client library the plugin and host talk through
+libssl-dev            OpenSSL libcrypto: HMAC-SHA256 of signed plans and constant-time comparison (libpq already loads it; never our own crypto)
 postgresql-15         the PostgreSQL 15 server (initdb, pg_ctl, postgres in /usr/lib/postgresql/15/bin) for the throwaway test/demo cluster; includes the contrib modules (Debian's "postgresql-contrib-15" is a virtual package it provides)
 postgresql-client-15  psql and pg_dump 15, used by the tests' parity oracles and the demo
 libprotobuf-c-dev     protobuf-c: the C protobuf runtime the generated contract code links against

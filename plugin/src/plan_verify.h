@@ -10,8 +10,7 @@
  *     HMAC-SHA256(key, canonical encoding of every field of the plan but integrity). Post-sync
  *     refuses, before it connects anywhere, a plan without a signature or with one that does not
  *     match: only plans this plugin made with this key are run. This is the guarantee for plans
- *     that cross a trust boundary. (SHA-256 and HMAC are implemented here, tested against the
- *     FIPS 180-2 and RFC 4231 vectors, so the plugin needs no crypto library.)
+ *     that cross a trust boundary. Signing is plan_sign.c (OpenSSL's HMAC).
  *
  *  2. Structural verification (always, and the only check when no key is configured, the
  *     default: a plan that carries a signature is then refused, since it cannot be checked).
@@ -47,49 +46,12 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "plan_sign.h"
 #include "neosync/plugin/v1/plan.pb-c.h"
-
-#define NSP_PLAN_KEY_ENV "NEOSYNC_PLAN_KEY"
-#define NSP_PLAN_KEY_FILE_ENV "NEOSYNC_PLAN_KEY_FILE"
-#define NSP_PLAN_KEY_MIN 16
-#define NSP_PLAN_KEY_MAX 4096
-/* Plan.integrity: one version byte, then the 32-byte MAC. */
-#define NSP_PLAN_INTEGRITY_VERSION 1
-#define NSP_PLAN_INTEGRITY_LEN 33
 
 /* Sources the catalog queries are written for: PostgreSQL 12 to 17. */
 #define NSP_SOURCE_VERSION_MIN 120000
 #define NSP_SOURCE_VERSION_MAX 179999
-
-/* --- SHA-256 and HMAC-SHA256 ------------------------------------------------------------- */
-
-typedef struct nsp_sha256 {
-	uint32_t h[8];
-	uint64_t bytes;
-	uint8_t buf[64];
-	size_t nbuf;
-} nsp_sha256;
-
-void nsp_sha256_init(nsp_sha256 *c);
-void nsp_sha256_update(nsp_sha256 *c, const void *data, size_t len);
-void nsp_sha256_final(nsp_sha256 *c, uint8_t out[32]);
-void nsp_hmac_sha256(const uint8_t *key, size_t keylen, const uint8_t *msg, size_t len,
-		     uint8_t out[32]);
-
-/* --- plan integrity ------------------------------------------------------------------------ */
-
-/* The key from the environment: 1 found (key, *keylen set), 0 none configured, -1 a configured
- * key that cannot be used (err says why, never with the key). key holds NSP_PLAN_KEY_MAX bytes. */
-int nsp_plan_key_load(uint8_t *key, size_t *keylen, nsp_error *err);
-
-/* The MAC of a plan (every field but integrity, in a canonical encoding). */
-void nsp_plan_mac(const Neosync__Plugin__V1__Plan *plan, const uint8_t *key, size_t keylen,
-		  uint8_t out[32]);
-
-/* Sign the plan when a key is configured (nothing when none is; -1 on a bad key). */
-int nsp_plan_sign(Neosync__Plugin__V1__Plan *plan, nsp_error *err);
-int nsp_plan_sign_with_key(Neosync__Plugin__V1__Plan *plan, const uint8_t *key, size_t keylen,
-			   nsp_error *err);
 
 /* Everything post-sync checks before it runs a plan it was given: with the key from the
  * environment, nsp_plan_verify_with_key. Returns 0, or -1 with err (INVALID_ARGUMENT) naming the

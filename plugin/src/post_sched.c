@@ -1,0 +1,306 @@
+/* post_sched - see post_sched.h. */
+#include "post_sched.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
+#define POST NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC
+
+/* PostgreSQL's table lock conflict matrix: bit m of conflicts[k] is set when mode k conflicts
+ * with mode m (LockMode numbering: 1 = ACCESS SHARE ... 8 = ACCESS EXCLUSIVE). */
+static bool modes_conflict(int a, int b)
+{
+	static const unsigned short conflicts[9] = {
+		0x000,
+		0x100, /* ACCESS SHARE: ACCESS EXCLUSIVE */
+		0x180, /* ROW SHARE: EXCLUSIVE, ACCESS EXCLUSIVE */
+		0x1e0, /* ROW EXCLUSIVE: SHARE and stronger */
+		0x1f0, /* SHARE UPDATE EXCLUSIVE: itself and stronger */
+		0x1d8, /* SHARE: ROW EXCLUSIVE, SHARE UPDATE EXCLUSIVE, SHARE ROW EXCLUSIVE and stronger */
+		0x1f8, /* SHARE ROW EXCLUSIVE: ROW EXCLUSIVE and stronger */
+		0x1fc, /* EXCLUSIVE: ROW SHARE and stronger */
+		0x1fe, /* ACCESS EXCLUSIVE: everything */
+	};
+	if (a < 1 || a > 8 || b < 1 || b > 8)
+		return false;
+	return (conflicts[a] >> b) & 1u;
+}
+
+bool nsp_sched_steps_conflict(const Neosync__Plugin__V1__Step *a, const Neosync__Plugin__V1__Step *b)
+{
+	for (size_t i = 0; i < a->n_locks; i++)
+		for (size_t j = 0; j < b->n_locks; j++)
+			if (strcmp(a->locks[i]->relation, b->locks[j]->relation) == 0 &&
+			    modes_conflict(a->locks[i]->mode, b->locks[j]->mode))
+				return true;
+	return false;
+}
+
+uint64_t nsp_sched_step_work(const Neosync__Plugin__V1__Step *s)
+{
+	switch (s->kind) {
+	case K(INDEX):
+	case K(MATVIEW_REFRESH):
+		return s->cost;
+	case K(PRIMARY_KEY):
+	case K(UNIQUE_CONSTRAINT):
+	case K(EXCLUSION_CONSTRAINT):
+	case K(FOREIGN_KEY):
+	case K(CHECK_CONSTRAINT):
+		return strstr(s->sql, " NOT VALID") != NULL || strstr(s->sql, " USING INDEX ") != NULL
+			       ? 0
+			       : s->cost;
+	default:
+		return 0;
+	}
+}
+
+/* --- the ready heap ------------------------------------------------------------------------ */
+
+/* Whether node a starts before node b: catalog-only first, then priority, then plan order. */
+static bool before(const nsp_sched *s, size_t a, size_t b)
+{
+	const nsp_sched_node *x = &s->nodes[a], *y = &s->nodes[b];
+	if (x->catalog_only != y->catalog_only)
+		return x->catalog_only;
+	if (x->priority != y->priority)
+		return x->priority > y->priority;
+	return a < b;
+}
+
+static void heap_push(nsp_sched *s, size_t n)
+{
+	size_t i = s->nheap++;
+	s->heap[i] = n;
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+		if (!before(s, s->heap[i], s->heap[p]))
+			break;
+		size_t t = s->heap[i];
+		s->heap[i] = s->heap[p];
+		s->heap[p] = t;
+		i = p;
+	}
+}
+
+static size_t heap_pop(nsp_sched *s)
+{
+	size_t top = s->heap[0];
+	s->heap[0] = s->heap[--s->nheap];
+	for (size_t i = 0;;) {
+		size_t l = 2 * i + 1, r = l + 1, best = i;
+		if (l < s->nheap && before(s, s->heap[l], s->heap[best]))
+			best = l;
+		if (r < s->nheap && before(s, s->heap[r], s->heap[best]))
+			best = r;
+		if (best == i)
+			break;
+		size_t t = s->heap[i];
+		s->heap[i] = s->heap[best];
+		s->heap[best] = t;
+		i = best;
+	}
+	return top;
+}
+
+static void make_ready(nsp_sched *s, size_t n)
+{
+	s->nodes[n].state = NSP_SCHED_READY;
+	s->nready++;
+	heap_push(s, n);
+}
+
+/* --- building ------------------------------------------------------------------------------ */
+
+/* Index of a step id among the plan's steps (ids are usually their position + 1). */
+static long index_of(const Neosync__Plugin__V1__Plan *plan, uint32_t id)
+{
+	if (id >= 1 && id <= plan->n_steps && plan->steps[id - 1]->id == id)
+		return (long)id - 1;
+	for (size_t i = 0; i < plan->n_steps; i++)
+		if (plan->steps[i]->id == id)
+			return (long)i;
+	return -1;
+}
+
+/* Calls fn for every dependency of node n on another post-sync node. */
+static void each_dependency(nsp_sched *s, const Neosync__Plugin__V1__Plan *plan, const long *node_of,
+			    size_t n, void (*fn)(nsp_sched *s, size_t dep, size_t n))
+{
+	const Neosync__Plugin__V1__Step *st = s->nodes[n].s;
+	for (size_t d = 0; d < st->n_depends_on; d++) {
+		long pi = index_of(plan, st->depends_on[d]);
+		long dn = pi >= 0 ? node_of[pi] : -1;
+		if (dn >= 0 && (size_t)dn != n)
+			fn(s, (size_t)dn, n);
+	}
+}
+
+static void count_dependent(nsp_sched *s, size_t dep, size_t n)
+{
+	(void)n;
+	s->nodes[dep].ndependents++;
+}
+
+static void add_dependent(nsp_sched *s, size_t dep, size_t n)
+{
+	s->nodes[dep].dependents[s->nodes[dep].ndependents++] = n;
+	s->nodes[n].unmet++;
+}
+
+/* Priority of every node: its work plus the largest priority among its dependents. Iterative
+ * (a post-order walk with an explicit stack): plans can be deep. A cycle (only in a damaged
+ * plan, which never runs to the end anyway) is cut where the walk meets it. */
+static int price(nsp_sched *s)
+{
+	size_t *stack = malloc((s->n ? s->n : 1) * sizeof(*stack));
+	size_t *next = calloc(s->n ? s->n : 1, sizeof(*next)); /* next dependent to visit */
+	bool *seen = calloc(s->n ? s->n : 1, sizeof(*seen));
+	int rc = stack && next && seen ? 0 : -1;
+	for (size_t root = 0; rc == 0 && root < s->n; root++) {
+		if (seen[root])
+			continue;
+		size_t top = 0;
+		stack[top++] = root;
+		seen[root] = true; /* on the stack: a cycle back to it adds nothing */
+		while (top > 0) {
+			size_t cur = stack[top - 1];
+			nsp_sched_node *nd = &s->nodes[cur];
+			if (next[cur] < nd->ndependents) {
+				size_t d = nd->dependents[next[cur]++];
+				if (!seen[d]) {
+					seen[d] = true;
+					stack[top++] = d;
+				}
+				continue;
+			}
+			uint64_t longest = 0;
+			for (size_t k = 0; k < nd->ndependents; k++)
+				if (s->nodes[nd->dependents[k]].priority > longest)
+					longest = s->nodes[nd->dependents[k]].priority;
+			nd->priority = nsp_sched_step_work(nd->s) + longest;
+			top--;
+		}
+	}
+	free(stack);
+	free(next);
+	free(seen);
+	return rc;
+}
+
+int nsp_sched_build(nsp_sched *s, const Neosync__Plugin__V1__Plan *plan)
+{
+	memset(s, 0, sizeof(*s));
+	size_t cap = plan->n_steps ? plan->n_steps : 1;
+	s->nodes = calloc(cap, sizeof(*s->nodes));
+	s->heap = malloc(cap * sizeof(*s->heap));
+	s->running = malloc(cap * sizeof(*s->running));
+	s->passed = malloc(cap * sizeof(*s->passed));
+	long *node_of = malloc(cap * sizeof(*node_of));
+	if (!s->nodes || !s->heap || !s->running || !s->passed || !node_of) {
+		free(node_of);
+		return -1;
+	}
+	for (size_t i = 0; i < plan->n_steps; i++) {
+		node_of[i] = -1;
+		if (plan->steps[i]->phase != POST)
+			continue;
+		nsp_sched_node *nd = &s->nodes[s->n];
+		nd->s = plan->steps[i];
+		nd->plan_index = i;
+		nd->catalog_only = nsp_sched_step_work(nd->s) == 0;
+		node_of[i] = (long)s->n++;
+	}
+	for (size_t n = 0; n < s->n; n++)
+		each_dependency(s, plan, node_of, n, count_dependent);
+	int rc = 0;
+	for (size_t n = 0; n < s->n && rc == 0; n++) {
+		nsp_sched_node *nd = &s->nodes[n];
+		nd->dependents = malloc((nd->ndependents ? nd->ndependents : 1) * sizeof(size_t));
+		rc = nd->dependents == NULL ? -1 : 0;
+		nd->ndependents = 0;
+	}
+	for (size_t n = 0; n < s->n && rc == 0; n++)
+		each_dependency(s, plan, node_of, n, add_dependent);
+	free(node_of);
+	return rc == 0 ? price(s) : -1;
+}
+
+void nsp_sched_free(nsp_sched *s)
+{
+	for (size_t n = 0; s->nodes != NULL && n < s->n; n++)
+		free(s->nodes[n].dependents);
+	free(s->nodes);
+	free(s->heap);
+	free(s->running);
+	free(s->passed);
+	memset(s, 0, sizeof(*s));
+}
+
+/* --- deciding ------------------------------------------------------------------------------ */
+
+void nsp_sched_release(nsp_sched *s)
+{
+	for (size_t n = 0; n < s->n; n++)
+		if (s->nodes[n].state == NSP_SCHED_WAITING && s->nodes[n].unmet == 0)
+			make_ready(s, n);
+}
+
+static bool conflicts_with_running(const nsp_sched *s, size_t n)
+{
+	for (size_t i = 0; i < s->nrunning; i++)
+		if (nsp_sched_steps_conflict(s->nodes[s->running[i]].s, s->nodes[n].s))
+			return true;
+	return false;
+}
+
+long nsp_sched_next(nsp_sched *s)
+{
+	size_t npassed = 0;
+	long chosen = -1;
+	while (s->nheap > 0 && chosen < 0) {
+		size_t n = heap_pop(s);
+		if (s->nodes[n].state != NSP_SCHED_READY)
+			continue; /* settled while it waited (skipped): drop it */
+		if (conflicts_with_running(s, n))
+			s->passed[npassed++] = n;
+		else
+			chosen = (long)n;
+	}
+	for (size_t i = 0; i < npassed; i++)
+		heap_push(s, s->passed[i]);
+	if (chosen >= 0) {
+		s->nodes[chosen].state = NSP_SCHED_RUNNING;
+		s->nready--;
+		s->running[s->nrunning++] = (size_t)chosen;
+	}
+	return chosen;
+}
+
+void nsp_sched_settle(nsp_sched *s, size_t n, bool satisfied,
+		      void (*blocked)(void *arg, size_t dependent), void *arg)
+{
+	nsp_sched_node *nd = &s->nodes[n];
+	if (nd->state == NSP_SCHED_DONE)
+		return;
+	if (nd->state == NSP_SCHED_READY)
+		s->nready--; /* its heap entry is dropped when it comes up */
+	if (nd->state == NSP_SCHED_RUNNING)
+		for (size_t i = 0; i < s->nrunning; i++)
+			if (s->running[i] == n) {
+				s->running[i] = s->running[--s->nrunning];
+				break;
+			}
+	nd->state = NSP_SCHED_DONE;
+	for (size_t d = 0; d < nd->ndependents; d++) {
+		size_t dep = nd->dependents[d];
+		nsp_sched_node *dn = &s->nodes[dep];
+		if (dn->state == NSP_SCHED_DONE)
+			continue;
+		if (!satisfied)
+			blocked(arg, dep);
+		else if (--dn->unmet == 0 && dn->state == NSP_SCHED_WAITING)
+			make_ready(s, dep);
+	}
+}

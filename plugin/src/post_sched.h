@@ -1,0 +1,73 @@
+/* post_sched - which post-sync step starts next, without any I/O (apply_post.c runs the
+ * connections; this decides), as pg_restore keeps its scheduler apart from parallel.c.
+ *
+ * The graph is the plan's post-sync steps and their dependencies on each other (pre-sync steps
+ * were applied before). A step is ready when every step it depends on reached an outcome that
+ * satisfies it (applied, or already there). Among ready steps, steps without work of their own
+ * (they only change the catalog: attach a built index, add a key USING INDEX or a foreign key
+ * NOT VALID, comments, grants) come first, then the one with the longest chain of work behind
+ * it (critical path: its own work plus the largest priority among its dependents; work is the
+ * bytes of the table a step reads or builds from), then plan order. A step never starts while
+ * a running step holds a lock on one of its relations in a conflicting mode (PostgreSQL's lock
+ * conflict table), so no step of the plan waits for another in the server.
+ *
+ * The ready steps are a binary heap: a decision costs O(log n) plus the steps it passes over
+ * because of a lock conflict, never a sort of the ready set. */
+#ifndef NSP_POST_SCHED_H
+#define NSP_POST_SCHED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "neosync/plugin/v1/plan.pb-c.h"
+
+typedef enum { NSP_SCHED_WAITING, NSP_SCHED_READY, NSP_SCHED_RUNNING, NSP_SCHED_DONE } nsp_sched_state;
+
+typedef struct nsp_sched_node {
+	const Neosync__Plugin__V1__Step *s;
+	nsp_sched_state state;
+	size_t plan_index;  /* position of the step in the plan */
+	size_t unmet;       /* dependencies not yet satisfied */
+	size_t *dependents; /* nodes that depend on this one */
+	size_t ndependents;
+	uint64_t priority;  /* own work + the largest priority among dependents */
+	bool catalog_only;  /* no work of its own */
+} nsp_sched_node;
+
+typedef struct nsp_sched {
+	nsp_sched_node *nodes; /* the post-sync steps, in plan order */
+	size_t n;
+	size_t *heap;          /* ready nodes, best first (may hold nodes settled since: skipped) */
+	size_t nheap;
+	size_t nready;         /* nodes in state READY */
+	size_t *running;       /* nodes in state RUNNING */
+	size_t nrunning;
+	size_t *passed;        /* scratch: ready nodes passed over by nsp_sched_next */
+} nsp_sched;
+
+/* The graph of the plan's post-sync steps, priced. 0, or -1 out of memory. */
+int nsp_sched_build(nsp_sched *s, const Neosync__Plugin__V1__Plan *plan);
+void nsp_sched_free(nsp_sched *s);
+
+/* Make ready every waiting node with no unmet dependency (after the outcomes known before
+ * anything runs were given with nsp_sched_settle). */
+void nsp_sched_release(nsp_sched *s);
+
+/* The best ready node that can start now (no lock conflict with a running one), marked
+ * RUNNING; -1 when none can. */
+long nsp_sched_next(nsp_sched *s);
+
+/* Node n reached its outcome. satisfied: its dependents may run (those left without an unmet
+ * dependency become ready). Not satisfied: blocked(arg, dependent) is called for every
+ * dependent still without an outcome; the caller settles it (usually: skipped, and
+ * nsp_sched_settle of that one in turn). */
+void nsp_sched_settle(nsp_sched *s, size_t n, bool satisfied,
+		      void (*blocked)(void *arg, size_t dependent), void *arg);
+
+/* The bytes a step reads for scheduling (0: catalog only). */
+uint64_t nsp_sched_step_work(const Neosync__Plugin__V1__Step *s);
+/* Whether two steps hold locks that conflict (PostgreSQL's table lock conflict matrix). */
+bool nsp_sched_steps_conflict(const Neosync__Plugin__V1__Step *a, const Neosync__Plugin__V1__Step *b);
+
+#endif

@@ -10,7 +10,8 @@
 #    does not hide other differences);
 #  - run it again at parallelism 1 with the defaults (owners and privileges off): identical apart
 #    from owners and privileges (compared with --no-owner --no-acl).
-# About 100 s in all on two cores, most of it lago's 1,800 steps per run.
+# About 110 s on two cores shared with other work (load average 5), most of it lago's 1,800 steps
+# per run.
 # Every run of every app is checked before the test fails, so one report lists every failure.
 # NSP_REALWORLD_APPS (space-separated) limits the apps, e.g. when investigating one.
 source "$(dirname "$0")/lib.sh"

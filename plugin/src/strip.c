@@ -15,7 +15,10 @@
 /* The destination's deferred objects on the selected tables, in drop order (foreign keys,
  * triggers, constraints, indexes), each with the statement that re-creates it, the one that
  * drops it, and the relation a foreign key references. Partition pieces that go with their
- * parent's object (conparentid, tgparentid, attached indexes) are left to it. */
+ * parent's object (conparentid, tgparentid, attached indexes) are left to it. A key that a view
+ * or rule depends on stays (with its index): a view that groups by a table's primary key and
+ * selects its other columns needs it, and PostgreSQL refuses to drop it (2BP01); the rows load
+ * with it in place and post-sync finds it unchanged. */
 static const char strip_sql[] =
 	"WITH sel AS (SELECT DISTINCT pg_catalog.to_regclass(t)::pg_catalog.oid AS rel "
 	"  FROM unnest($1::text[]) t WHERE pg_catalog.to_regclass(t) IS NOT NULL), "
@@ -48,6 +51,9 @@ static const char strip_sql[] =
 	"  'ALTER TABLE ' || r.q || ' DROP CONSTRAINT ' || pg_catalog.quote_ident(k.conname) || ';', NULL "
 	"FROM pg_catalog.pg_constraint k JOIN rels r ON r.oid = k.conrelid "
 	"WHERE k.contype IN ('p', 'u', 'x') AND k.conparentid = 0 AND k.conrelid IN (SELECT rel FROM sel) "
+	"  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d "
+	"    WHERE d.refclassid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND d.refobjid = k.oid "
+	"      AND d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass) "
 	"UNION ALL "
 	"SELECT 4, 19, ir.nspname, ir.relname, r.q, "
 	"  pg_catalog.replace(pg_catalog.pg_get_indexdef(i.indexrelid), ' ON ONLY ', ' ON ') || ';', "

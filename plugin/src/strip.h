@@ -9,7 +9,9 @@
  * plan as a post-sync step with the destination's own definition: the plan holds every
  * definition, so a crash between the phases loses nothing and a re-run of post-sync restores
  * everything. Views, materialized views (refreshed by post-sync), checks, rules and policies
- * stay: they do not slow the load down. */
+ * stay: they do not slow the load down. So does a primary key or unique constraint that a view
+ * or rule depends on (GROUP BY the key, other columns selected): it cannot be dropped without
+ * the view. */
 #ifndef NSP_STRIP_H
 #define NSP_STRIP_H
 

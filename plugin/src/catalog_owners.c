@@ -19,7 +19,9 @@
  * role with no entry appends one); column privileges follow (a table-level REVOKE takes a
  * column's too). This also gives objects that exist before the job (the public schema, whose
  * ACL is not acldefault()) the source's ACL. Entries granted by a role other than the owner
- * are granted by the owner here. Default privileges: catalog_default_privileges.c. */
+ * are granted by the owner here. An extension's member gets a step (after the extension) when its
+ * ACL differs from the one the extension's script left (pg_init_privs), as pg_dump decides.
+ * Default privileges: catalog_default_privileges.c. */
 
 /* The designator ALTER ... OWNER TO and GRANT ... ON take for a pg_identify_object() type. */
 static const char *owner_keyword(const char *type)
@@ -234,7 +236,8 @@ static int load_owners(nsp_catalog_ctx *ctx, nsp_strbuf *sql, owner_steps *steps
 
 /* Rows of the privileges query: one per object (or column) and grantee, in ACL order. */
 enum {
-	A_CLASSID, A_OID, A_TYPE, A_IDENTITY, A_ATTNUM, A_OWNER, A_GRANTEE, A_PRIVS, A_GRANTABLE
+	A_CLASSID, A_OID, A_TYPE, A_IDENTITY, A_ATTNUM, A_OWNER, A_GRANTEE, A_PRIVS, A_GRANTABLE,
+	A_EXTENSION /* the extension the object is a member of, NULL if none */
 };
 
 /* REVOKE ALL ... FROM PUBLIC, the owner and every grantee of the object's rows [first, end). */
@@ -277,9 +280,14 @@ static int add_privileges(nsp_catalog_ctx *ctx, nsp_strbuf *sql, PGresult *res, 
 {
 	nsp_catref ref = {nsp_cell_oid(res, first, A_CLASSID), nsp_cell_oid(res, first, A_OID)};
 	nsp_object *target = nsp_model_find(ctx->model, ref);
+	uint32_t extension = nsp_cell_oid(res, first, A_EXTENSION);
+	if (extension != 0) /* the extension creates it: its privileges follow the extension */
+		target = nsp_model_find(ctx->model, (nsp_catref){NSP_CLASS_PG_EXTENSION, extension});
+	else if (target != NULL && target->ref.objid != ref.objid)
+		target = NULL; /* a row that only stands for an object (a table's row type) */
 	const char *type = nsp_cell(res, first, A_TYPE), *identity = nsp_cell(res, first, A_IDENTITY);
 	const char *keyword = grant_keyword(type);
-	if (target == NULL || target->ref.objid != ref.objid || keyword == NULL)
+	if (target == NULL || keyword == NULL)
 		return 0;
 	nsp_strbuf on;
 	nsp_strbuf_init(&on);
@@ -311,7 +319,7 @@ static int load_acls(nsp_catalog_ctx *ctx, nsp_strbuf *sql, const owner_steps *s
 	PGresult *res = nsp_catalog_query(
 		ctx, "privileges",
 		"WITH o AS (" OWNED_OBJECTS "), "
-		"a AS (SELECT o.classid, o.oid, 0 AS attnum, NULL::pg_catalog.name AS attname, o.owner, o.acl "
+		"a0 AS (SELECT o.classid, o.oid, 0 AS attnum, NULL::pg_catalog.name AS attname, o.owner, o.acl "
 		"      FROM o WHERE o.acl IS NOT NULL AND (o.oid >= 16384 "
 		"        OR o.classid = 'pg_catalog.pg_namespace'::pg_catalog.regclass) "
 		"      UNION ALL "
@@ -320,6 +328,15 @@ static int load_acls(nsp_catalog_ctx *ctx, nsp_strbuf *sql, const owner_steps *s
 		"      FROM pg_catalog.pg_attribute at JOIN pg_catalog.pg_class c ON c.oid = at.attrelid "
 		"      WHERE at.attacl IS NOT NULL AND at.attnum > 0 AND NOT at.attisdropped "
 		"        AND c.oid >= 16384 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')), "
+		/* an extension's member: only when its ACL is no longer the one the extension's script
+		 * left (pg_init_privs), as pg_dump does; the step then belongs to the extension */
+		"a AS (SELECT a0.*, xd.refobjid AS ext FROM a0 "
+		"      LEFT JOIN pg_catalog.pg_depend xd ON xd.classid = a0.classid AND xd.objid = a0.oid "
+		"        AND xd.objsubid = 0 AND xd.deptype = 'e' "
+		"        AND xd.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass "
+		"      LEFT JOIN pg_catalog.pg_init_privs ip ON ip.classoid = a0.classid AND ip.objoid = a0.oid "
+		"        AND ip.objsubid = a0.attnum "
+		"      WHERE xd.objid IS NULL OR a0.acl IS DISTINCT FROM ip.initprivs), "
 		"e AS (SELECT a.*, x.grantee, x.is_grantable, x.ord, x.privilege_type || "
 		"        CASE WHEN a.attnum > 0 THEN '(' || pg_catalog.quote_ident(a.attname) || ')' ELSE '' END AS priv "
 		"      FROM a LEFT JOIN LATERAL pg_catalog.aclexplode(a.acl) WITH ORDINALITY "
@@ -327,9 +344,9 @@ static int load_acls(nsp_catalog_ctx *ctx, nsp_strbuf *sql, const owner_steps *s
 		"SELECT e.classid, e.oid, i.type, i.identity, e.attnum, pg_catalog.pg_get_userbyid(e.owner), "
 		"  CASE WHEN e.grantee = 0 THEN '' ELSE pg_catalog.pg_get_userbyid(e.grantee) END, "
 		"  pg_catalog.string_agg(e.priv, ', ' ORDER BY e.ord) FILTER (WHERE NOT e.is_grantable), "
-		"  pg_catalog.string_agg(e.priv, ', ' ORDER BY e.ord) FILTER (WHERE e.is_grantable) "
+		"  pg_catalog.string_agg(e.priv, ', ' ORDER BY e.ord) FILTER (WHERE e.is_grantable), e.ext "
 		"FROM e CROSS JOIN LATERAL pg_catalog.pg_identify_object(e.classid, e.oid, 0) i "
-		"GROUP BY e.classid, e.oid, i.type, i.identity, e.attnum, e.owner, e.grantee "
+		"GROUP BY e.classid, e.oid, i.type, i.identity, e.attnum, e.owner, e.grantee, e.ext "
 		"ORDER BY 1, 2, 5, pg_catalog.min(e.ord)");
 	if (res == NULL)
 		return -1;

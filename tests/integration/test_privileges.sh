@@ -7,6 +7,7 @@
 #    REVOKE ... FROM PUBLIC and its grants, in order;
 #  - default privileges (ALTER DEFAULT PRIVILEGES), role-wide and per schema, GRANT and REVOKE,
 #    for another role and for the job's own role (whose objects created later would get them);
+#  - members of extensions whose privileges changed after CREATE EXTENSION;
 #  - owners of sequences owned by a column (serial, identity), which PostgreSQL refuses to change
 #    by themselves (0A000): no step fails.
 source "$(dirname "$0")/lib.sh"
@@ -56,6 +57,13 @@ GRANT SELECT ON app.user_names TO priv_alice;
 REVOKE EXECUTE ON FUNCTION app.count_users() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app.count_users() TO priv_zed;
 
+-- Members of extensions whose privileges changed after CREATE EXTENSION (pg_init_privs).
+CREATE EXTENSION pg_trgm;
+CREATE EXTENSION pg_stat_statements;
+REVOKE ALL ON FUNCTION public.similarity(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.similarity(text, text) TO priv_zed;
+GRANT SELECT ON TABLE public.pg_stat_statements TO priv_zed;
+
 ALTER DEFAULT PRIVILEGES FOR ROLE priv_owner GRANT SELECT ON TABLES TO priv_zed;
 ALTER DEFAULT PRIVILEGES FOR ROLE priv_owner IN SCHEMA app GRANT USAGE ON SEQUENCES TO priv_alice;
 ALTER DEFAULT PRIVILEGES FOR ROLE priv_owner REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
@@ -73,6 +81,10 @@ acls() {
                     AND attacl IS NOT NULL ORDER BY 1;
                   SELECT 'nsp ' || nspname || ' ' || nspowner::regrole || ' ' || COALESCE(nspacl::text, '-')
                   FROM pg_namespace WHERE nspname IN ('public', 'app') ORDER BY 1;
+                  SELECT 'extension member ' || p.oid::regprocedure || ' ' || p.proacl::text FROM pg_proc p
+                  WHERE p.proacl IS NOT NULL AND p.pronamespace = 'public'::regnamespace ORDER BY 1;
+                  SELECT 'extension member ' || c.oid::regclass || ' ' || c.relacl::text FROM pg_class c
+                  WHERE c.relacl IS NOT NULL AND c.relnamespace = 'public'::regnamespace ORDER BY 1;
                   SELECT 'default ' || defaclrole::regrole || ' ' || COALESCE(defaclnamespace::regnamespace::text, '-') || ' ' ||
                          defaclobjtype::text || ' ' || defaclacl::text FROM pg_default_acl ORDER BY 1"
 }

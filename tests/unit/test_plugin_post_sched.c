@@ -1,0 +1,218 @@
+/* The post-sync scheduler's decisions (post_sched.c), without a server: which step runs next,
+ * which must wait for which lock, what a failure blocks. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "post_sched.h"
+
+#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
+#define LOCK(x) NEOSYNC__PLUGIN__V1__LOCK_MODE__LOCK_MODE_##x
+
+enum { MAX_STEPS = 8 };
+
+/* A plan of up to MAX_STEPS post-sync steps, each with at most one lock and two dependencies. */
+typedef struct test_plan {
+	Neosync__Plugin__V1__Plan plan;
+	Neosync__Plugin__V1__Step steps[MAX_STEPS];
+	Neosync__Plugin__V1__Step *step_ptrs[MAX_STEPS];
+	Neosync__Plugin__V1__LockRef locks[MAX_STEPS];
+	Neosync__Plugin__V1__LockRef *lock_ptrs[MAX_STEPS];
+	uint32_t deps[MAX_STEPS][2];
+} test_plan;
+
+static void plan_init(test_plan *t)
+{
+	memset(t, 0, sizeof(*t));
+	neosync__plugin__v1__plan__init(&t->plan);
+	t->plan.steps = t->step_ptrs;
+}
+
+/* Step id n+1: kind, cost (bytes it reads), the relation it locks and how, up to two step ids
+ * it depends on (0: none). */
+static void add(test_plan *t, int kind, uint64_t cost, const char *sql, const char *relation,
+		int mode, uint32_t dep1, uint32_t dep2)
+{
+	size_t n = t->plan.n_steps++;
+	Neosync__Plugin__V1__Step *s = &t->steps[n];
+	neosync__plugin__v1__step__init(s);
+	s->id = (uint32_t)n + 1;
+	s->phase = NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC;
+	s->kind = (Neosync__Plugin__V1__ObjectKind)kind;
+	s->cost = cost;
+	s->sql = (char *)sql;
+	if (relation != NULL) {
+		neosync__plugin__v1__lock_ref__init(&t->locks[n]);
+		t->locks[n].relation = (char *)relation;
+		t->locks[n].mode = (Neosync__Plugin__V1__LockMode)mode;
+		t->lock_ptrs[n] = &t->locks[n];
+		s->locks = &t->lock_ptrs[n];
+		s->n_locks = 1;
+	}
+	s->depends_on = t->deps[n];
+	t->deps[n][0] = dep1;
+	t->deps[n][1] = dep2;
+	s->n_depends_on = (size_t)(dep1 != 0) + (dep2 != 0);
+	t->step_ptrs[n] = s;
+}
+
+static void index_step(test_plan *t, uint64_t cost, const char *relation)
+{
+	add(t, K(INDEX), cost, "CREATE INDEX ...", relation, LOCK(SHARE), 0, 0);
+}
+
+static void build(nsp_sched *s, test_plan *t)
+{
+	assert_int_equal(nsp_sched_build(s, &t->plan), 0);
+	nsp_sched_release(s);
+}
+
+static void test_largest_work_first_catalog_only_before_all(void **state)
+{
+	(void)state;
+	test_plan t;
+	plan_init(&t);
+	index_step(&t, 10, "a");
+	index_step(&t, 300, "b");
+	index_step(&t, 20, "c");
+	add(&t, K(COMMENT), 0, "COMMENT ON ...", NULL, 0, 0, 0);
+	nsp_sched s;
+	build(&s, &t);
+	assert_int_equal(s.nready, 4);
+	assert_int_equal(nsp_sched_next(&s), 3); /* the comment: no work of its own */
+	assert_int_equal(nsp_sched_next(&s), 1); /* 300 bytes */
+	assert_int_equal(nsp_sched_next(&s), 2); /* 20 */
+	assert_int_equal(nsp_sched_next(&s), 0); /* 10 */
+	assert_int_equal(nsp_sched_next(&s), -1);
+	nsp_sched_free(&s);
+}
+
+static void test_critical_path_beats_a_larger_single_step(void **state)
+{
+	(void)state;
+	test_plan t;
+	plan_init(&t);
+	index_step(&t, 100, "a");                                    /* 1: alone, 100 */
+	add(&t, K(PRIMARY_KEY), 60, "ALTER TABLE b ADD PRIMARY KEY", "b", LOCK(ACCESS_EXCLUSIVE), 0, 0);
+	add(&t, K(FOREIGN_KEY), 80, "ALTER TABLE c VALIDATE CONSTRAINT f", "c", LOCK(SHARE_UPDATE_EXCLUSIVE), 2, 0);
+	nsp_sched s;
+	build(&s, &t);
+	assert_int_equal(s.nodes[1].priority, 140); /* own 60 + its dependent's 80 */
+	assert_int_equal(nsp_sched_next(&s), 1);    /* the key: 140 behind it */
+	assert_int_equal(nsp_sched_next(&s), 0);
+	assert_int_equal(nsp_sched_next(&s), -1);   /* the foreign key waits for the key */
+	nsp_sched_free(&s);
+}
+
+static void test_lock_conflicts(void **state)
+{
+	(void)state;
+	test_plan t;
+	plan_init(&t);
+	index_step(&t, 50, "a");
+	index_step(&t, 40, "a"); /* SHARE and SHARE: together */
+	add(&t, K(CHECK_CONSTRAINT), 30, "ALTER TABLE a ADD CONSTRAINT c CHECK (x)", "a", LOCK(ACCESS_EXCLUSIVE), 0, 0);
+	index_step(&t, 10, "b");
+	nsp_sched s;
+	build(&s, &t);
+	assert_int_equal(nsp_sched_next(&s), 0);
+	assert_int_equal(nsp_sched_next(&s), 1);
+	/* the ALTER TABLE on a must wait for both index builds; b's index may start */
+	assert_int_equal(nsp_sched_next(&s), 3);
+	assert_int_equal(nsp_sched_next(&s), -1);
+	assert_int_equal(s.nready, 1);
+	nsp_sched_settle(&s, 0, true, NULL, NULL);
+	assert_int_equal(nsp_sched_next(&s), -1); /* index 1 still holds SHARE on a */
+	nsp_sched_settle(&s, 1, true, NULL, NULL);
+	assert_int_equal(nsp_sched_next(&s), 2);
+	nsp_sched_free(&s);
+}
+
+typedef struct blocked_log {
+	size_t n;
+	size_t nodes[MAX_STEPS];
+	nsp_sched *s;
+} blocked_log;
+
+/* As apply_post.c does: a blocked dependent is skipped, and blocks its own in turn. */
+static void on_blocked(void *arg, size_t dependent)
+{
+	blocked_log *log = arg;
+	log->nodes[log->n++] = dependent;
+	nsp_sched_settle(log->s, dependent, false, on_blocked, log);
+}
+
+static void test_a_failure_blocks_its_dependents_only(void **state)
+{
+	(void)state;
+	test_plan t;
+	plan_init(&t);
+	add(&t, K(PRIMARY_KEY), 10, "ALTER TABLE a ADD PRIMARY KEY", "a", LOCK(ACCESS_EXCLUSIVE), 0, 0);
+	add(&t, K(FOREIGN_KEY), 0, "ALTER TABLE b ADD CONSTRAINT f ... NOT VALID", "b", LOCK(SHARE_ROW_EXCLUSIVE), 1, 0);
+	add(&t, K(FOREIGN_KEY), 5, "ALTER TABLE b VALIDATE CONSTRAINT f", "b", LOCK(SHARE_UPDATE_EXCLUSIVE), 2, 0);
+	index_step(&t, 1, "c");
+	nsp_sched s;
+	build(&s, &t);
+	assert_int_equal(nsp_sched_next(&s), 0);
+	blocked_log log = {.s = &s};
+	nsp_sched_settle(&s, 0, false, on_blocked, &log);
+	assert_int_equal(log.n, 2);
+	assert_int_equal(log.nodes[0], 1);
+	assert_int_equal(log.nodes[1], 2);
+	assert_int_equal(s.nodes[2].state, NSP_SCHED_DONE);
+	assert_int_equal(nsp_sched_next(&s), 3); /* unrelated: still runs */
+	assert_int_equal(nsp_sched_next(&s), -1);
+	nsp_sched_free(&s);
+}
+
+static void test_dependents_wait_for_every_dependency(void **state)
+{
+	(void)state;
+	test_plan t;
+	plan_init(&t);
+	index_step(&t, 10, "a");
+	index_step(&t, 10, "b");
+	add(&t, K(VIEW), 0, "CREATE VIEW v ...", NULL, 0, 1, 2);
+	nsp_sched s;
+	build(&s, &t);
+	assert_int_equal(s.nready, 2);
+	long first = nsp_sched_next(&s), second = nsp_sched_next(&s);
+	nsp_sched_settle(&s, (size_t)first, true, NULL, NULL);
+	assert_int_equal(nsp_sched_next(&s), -1);
+	nsp_sched_settle(&s, (size_t)second, true, NULL, NULL);
+	assert_int_equal(nsp_sched_next(&s), 2);
+	nsp_sched_free(&s);
+}
+
+static void test_settled_before_running_is_never_started(void **state)
+{
+	(void)state;
+	test_plan t;
+	plan_init(&t);
+	index_step(&t, 10, "a");
+	index_step(&t, 20, "b");
+	nsp_sched s;
+	build(&s, &t);
+	nsp_sched_settle(&s, 1, true, NULL, NULL); /* already there, or skipped while ready */
+	assert_int_equal(s.nready, 1);
+	assert_int_equal(nsp_sched_next(&s), 0);
+	assert_int_equal(nsp_sched_next(&s), -1);
+	nsp_sched_free(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_largest_work_first_catalog_only_before_all),
+		cmocka_unit_test(test_critical_path_beats_a_larger_single_step),
+		cmocka_unit_test(test_lock_conflicts),
+		cmocka_unit_test(test_a_failure_blocks_its_dependents_only),
+		cmocka_unit_test(test_dependents_wait_for_every_dependency),
+		cmocka_unit_test(test_settled_before_running_is_never_started),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -17,4 +17,20 @@ int nsp_conn_exec_simple(PGconn *conn, const char *sql, nsp_error *err);
 /* Check that a connection string parses, without connecting. */
 int nsp_conn_check_url(const char *url, const char *what, nsp_error *err);
 
+/* --- refusing the wrong server ------------------------------------------------------------- */
+
+/* Sources the catalog queries are written for: PostgreSQL 12 to 17. */
+#define NSP_SOURCE_VERSION_MIN 120000
+#define NSP_SOURCE_VERSION_MAX 179999
+
+/* Refuse a source server the catalog queries do not know (server_version_num). */
+int nsp_verify_source_version(int server_version_num, nsp_error *err);
+
+/* Refuse a job whose source and destination are the same database: same cluster (system
+ * identifier from pg_control_system() where the role may read it, else the postmaster's start
+ * time and port) and same database name. Opens a short connection to the source. A physical
+ * standby of the destination counts as the same database (writes to one reach the other). */
+int nsp_verify_distinct_databases(PGconn *dst, const char *source_url, unsigned connect_timeout_s,
+				  nsp_error *err);
+
 #endif

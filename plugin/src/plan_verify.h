@@ -35,23 +35,18 @@
  *     call functions that exist on the destination or that a post-sync function step creates.
  *     Where the plan's channel is not trusted, configure a key.
  *
- * Also here: the refusals that keep a job from running against the wrong server:
- * nsp_verify_source_version (a source newer than the catalog queries know) and
- * nsp_verify_distinct_databases (the source and the destination are the same database). */
+ * The code: plan_sign.c (signatures), plan_graph.c (the graph), plan_shapes.c (the statement
+ * shapes, over sql_lexer.c), plan_verify.c (the entry points). The refusals that keep a job from
+ * running against the wrong server are in connection.c. */
 #ifndef NSP_PLAN_VERIFY_H
 #define NSP_PLAN_VERIFY_H
 
-#include <libpq-fe.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "error.h"
 #include "plan_sign.h"
 #include "neosync/plugin/v1/plan.pb-c.h"
-
-/* Sources the catalog queries are written for: PostgreSQL 12 to 17. */
-#define NSP_SOURCE_VERSION_MIN 120000
-#define NSP_SOURCE_VERSION_MAX 179999
 
 /* Everything post-sync checks before it runs a plan it was given: with the key from the
  * environment, nsp_plan_verify_with_key. Returns 0, or -1 with err (INVALID_ARGUMENT) naming the
@@ -64,17 +59,5 @@ int nsp_plan_verify_with_key(const Neosync__Plugin__V1__Plan *plan, const uint8_
 int nsp_plan_verify_graph(const Neosync__Plugin__V1__Plan *plan, nsp_error *err);
 /* One step's SQL against the shapes of its kind (both string-literal modes). */
 int nsp_plan_verify_step_sql(const Neosync__Plugin__V1__Step *step, nsp_error *err);
-
-/* --- servers --------------------------------------------------------------------------------- */
-
-/* Refuse a source server the catalog queries do not know (server_version_num). */
-int nsp_verify_source_version(int server_version_num, nsp_error *err);
-
-/* Refuse a job whose source and destination are the same database: same cluster (system
- * identifier from pg_control_system() where the role may read it, else the postmaster's start
- * time and port) and same database name. Opens a short connection to the source. A physical
- * standby of the destination counts as the same database (writes to one reach the other). */
-int nsp_verify_distinct_databases(PGconn *dst, const char *source_url, unsigned connect_timeout_s,
-				  nsp_error *err);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "index_heap.h"
 #include "pb.h"
 
 #define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
@@ -115,51 +116,10 @@ static int object_cmp(const nsp_object *a, const nsp_object *b)
 	return a->index < b->index ? -1 : (a->index > b->index);
 }
 
-typedef struct heap {
-	size_t *items;
-	size_t n;
-	const nsp_model *m;
-} heap;
-
-static bool heap_less(const heap *h, size_t i, size_t j)
+static bool object_before(const void *ctx, size_t a, size_t b)
 {
-	return object_cmp(h->m->objects[h->items[i]], h->m->objects[h->items[j]]) < 0;
-}
-
-static void heap_push(heap *h, size_t v)
-{
-	size_t i = h->n++;
-	h->items[i] = v;
-	while (i > 0) {
-		size_t p = (i - 1) / 2;
-		if (!heap_less(h, i, p))
-			break;
-		size_t t = h->items[i];
-		h->items[i] = h->items[p];
-		h->items[p] = t;
-		i = p;
-	}
-}
-
-static size_t heap_pop(heap *h)
-{
-	size_t top = h->items[0];
-	h->items[0] = h->items[--h->n];
-	size_t i = 0;
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, s = i;
-		if (l < h->n && heap_less(h, l, s))
-			s = l;
-		if (r < h->n && heap_less(h, r, s))
-			s = r;
-		if (s == i)
-			break;
-		size_t t = h->items[i];
-		h->items[i] = h->items[s];
-		h->items[s] = t;
-		i = s;
-	}
-	return top;
+	const nsp_model *m = ctx;
+	return object_cmp(m->objects[a], m->objects[b]) < 0;
 }
 
 int nsp_plan_order(const nsp_model *m, size_t **order, nsp_error *warning)
@@ -170,7 +130,7 @@ int nsp_plan_order(const nsp_model *m, size_t **order, nsp_error *warning)
 	size_t *ndependents = calloc(n ? n : 1, sizeof(*ndependents));
 	size_t **dependents = calloc(n ? n : 1, sizeof(*dependents));
 	bool *done = calloc(n ? n : 1, sizeof(*done));
-	heap h = {.items = malloc((n ? n : 1) * sizeof(size_t)), .m = m};
+	nsp_index_heap h = {.items = malloc((n ? n : 1) * sizeof(size_t)), .before = object_before, .ctx = m};
 	int rc = -1;
 	if (!out || !waiting || !ndependents || !dependents || !done || !h.items)
 		goto out;
@@ -189,7 +149,7 @@ int nsp_plan_order(const nsp_model *m, size_t **order, nsp_error *warning)
 		for (size_t d = 0; d < o->nneeds; d++)
 			dependents[o->needs[d]][ndependents[o->needs[d]]++] = i;
 		if (waiting[i] == 0)
-			heap_push(&h, i);
+			nsp_index_heap_push(&h, i);
 	}
 	size_t count = 0;
 	while (count < n) {
@@ -204,9 +164,9 @@ int nsp_plan_order(const nsp_model *m, size_t **order, nsp_error *warning)
 				snprintf(warning->message, sizeof(warning->message),
 					 "dependency cycle broken at %s", m->objects[pick]->identity);
 			waiting[pick] = 0;
-			heap_push(&h, pick);
+			nsp_index_heap_push(&h, pick);
 		}
-		size_t next = heap_pop(&h);
+		size_t next = nsp_index_heap_pop(&h);
 		if (done[next])
 			continue;
 		done[next] = true;
@@ -214,7 +174,7 @@ int nsp_plan_order(const nsp_model *m, size_t **order, nsp_error *warning)
 		for (size_t d = 0; d < ndependents[next]; d++) {
 			size_t dep = dependents[next][d];
 			if (!done[dep] && waiting[dep] > 0 && --waiting[dep] == 0)
-				heap_push(&h, dep);
+				nsp_index_heap_push(&h, dep);
 		}
 	}
 	*order = out;

@@ -59,8 +59,9 @@ uint64_t nsp_sched_step_work(const Neosync__Plugin__V1__Step *s)
 /* --- the ready heap ------------------------------------------------------------------------ */
 
 /* Whether node a starts before node b: catalog-only first, then priority, then plan order. */
-static bool before(const nsp_sched *s, size_t a, size_t b)
+static bool before(const void *ctx, size_t a, size_t b)
 {
+	const nsp_sched *s = ctx;
 	const nsp_sched_node *x = &s->nodes[a], *y = &s->nodes[b];
 	if (x->catalog_only != y->catalog_only)
 		return x->catalog_only;
@@ -69,46 +70,11 @@ static bool before(const nsp_sched *s, size_t a, size_t b)
 	return a < b;
 }
 
-static void heap_push(nsp_sched *s, size_t n)
-{
-	size_t i = s->nheap++;
-	s->heap[i] = n;
-	while (i > 0) {
-		size_t p = (i - 1) / 2;
-		if (!before(s, s->heap[i], s->heap[p]))
-			break;
-		size_t t = s->heap[i];
-		s->heap[i] = s->heap[p];
-		s->heap[p] = t;
-		i = p;
-	}
-}
-
-static size_t heap_pop(nsp_sched *s)
-{
-	size_t top = s->heap[0];
-	s->heap[0] = s->heap[--s->nheap];
-	for (size_t i = 0;;) {
-		size_t l = 2 * i + 1, r = l + 1, best = i;
-		if (l < s->nheap && before(s, s->heap[l], s->heap[best]))
-			best = l;
-		if (r < s->nheap && before(s, s->heap[r], s->heap[best]))
-			best = r;
-		if (best == i)
-			break;
-		size_t t = s->heap[i];
-		s->heap[i] = s->heap[best];
-		s->heap[best] = t;
-		i = best;
-	}
-	return top;
-}
-
 static void make_ready(nsp_sched *s, size_t n)
 {
 	s->nodes[n].state = NSP_SCHED_READY;
 	s->nready++;
-	heap_push(s, n);
+	nsp_index_heap_push(&s->ready, n);
 }
 
 /* --- building ------------------------------------------------------------------------------ */
@@ -194,11 +160,11 @@ int nsp_sched_build(nsp_sched *s, const Neosync__Plugin__V1__Plan *plan)
 	memset(s, 0, sizeof(*s));
 	size_t cap = plan->n_steps ? plan->n_steps : 1;
 	s->nodes = calloc(cap, sizeof(*s->nodes));
-	s->heap = malloc(cap * sizeof(*s->heap));
+	s->ready = (nsp_index_heap){.items = malloc(cap * sizeof(size_t)), .before = before, .ctx = s};
 	s->running = malloc(cap * sizeof(*s->running));
 	s->passed = malloc(cap * sizeof(*s->passed));
 	long *node_of = malloc(cap * sizeof(*node_of));
-	if (!s->nodes || !s->heap || !s->running || !s->passed || !node_of) {
+	if (!s->nodes || !s->ready.items || !s->running || !s->passed || !node_of) {
 		free(node_of);
 		return -1;
 	}
@@ -232,7 +198,7 @@ void nsp_sched_free(nsp_sched *s)
 	for (size_t n = 0; s->nodes != NULL && n < s->n; n++)
 		free(s->nodes[n].dependents);
 	free(s->nodes);
-	free(s->heap);
+	free(s->ready.items);
 	free(s->running);
 	free(s->passed);
 	memset(s, 0, sizeof(*s));
@@ -259,8 +225,8 @@ long nsp_sched_next(nsp_sched *s)
 {
 	size_t npassed = 0;
 	long chosen = -1;
-	while (s->nheap > 0 && chosen < 0) {
-		size_t n = heap_pop(s);
+	while (s->ready.n > 0 && chosen < 0) {
+		size_t n = nsp_index_heap_pop(&s->ready);
 		if (s->nodes[n].state != NSP_SCHED_READY)
 			continue; /* settled while it waited (skipped): drop it */
 		if (conflicts_with_running(s, n))
@@ -269,7 +235,7 @@ long nsp_sched_next(nsp_sched *s)
 			chosen = (long)n;
 	}
 	for (size_t i = 0; i < npassed; i++)
-		heap_push(s, s->passed[i]);
+		nsp_index_heap_push(&s->ready, s->passed[i]);
 	if (chosen >= 0) {
 		s->nodes[chosen].state = NSP_SCHED_RUNNING;
 		s->nready--;

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "index_heap.h"
 #include "neosync/plugin/v1/plan.pb-c.h"
 
 typedef enum { NSP_SCHED_WAITING, NSP_SCHED_READY, NSP_SCHED_RUNNING, NSP_SCHED_DONE } nsp_sched_state;
@@ -38,8 +39,7 @@ typedef struct nsp_sched_node {
 typedef struct nsp_sched {
 	nsp_sched_node *nodes; /* the post-sync steps, in plan order */
 	size_t n;
-	size_t *heap;          /* ready nodes, best first (may hold nodes settled since: skipped) */
-	size_t nheap;
+	nsp_index_heap ready;  /* ready nodes, best first (may hold nodes settled since: skipped) */
 	size_t nready;         /* nodes in state READY */
 	size_t *running;       /* nodes in state RUNNING */
 	size_t nrunning;

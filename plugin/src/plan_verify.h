@@ -57,9 +57,10 @@
 #define NSP_PLAN_INTEGRITY_VERSION 1
 #define NSP_PLAN_INTEGRITY_LEN 33
 
-/* Sources the catalog queries are written for: PostgreSQL 12 to 17. */
+/* Sources the catalog queries are written for: PostgreSQL 12 to 18 (19 is refused until its
+ * catalog is checked against these queries: tests/integration/test_major_*.sh). */
 #define NSP_SOURCE_VERSION_MIN 120000
-#define NSP_SOURCE_VERSION_MAX 179999
+#define NSP_SOURCE_VERSION_MAX 189999
 
 /* --- SHA-256 and HMAC-SHA256 ------------------------------------------------------------- */
 

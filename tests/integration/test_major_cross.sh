@@ -21,7 +21,9 @@ pair() {
   dst=$(nsp_major_createdb "$dst_server" "demo_dst_$to")
   nsp_major_tool "$from" psql -X -q -v ON_ERROR_STOP=1 -d "$src" <"$fixture" >/dev/null ||
     nsp_fail "the demo fixture does not load on $from"
-  nsp_job_config "$dir/job-$from-$to.json" "$src" "$dst" '{"parallelism": 2}'
+  # Owners and privileges on: the oracle's restore has them (e.g. the public schema's, whose
+  # defaults changed in 15), so the destination must too.
+  nsp_job_config "$dir/job-$from-$to.json" "$src" "$dst" '{"parallelism": 2, "owners": true, "acls": true}'
   nsp_run_job "$dir/job-$from-$to.json"
   [[ $NSP_JOB_STATUS -eq 0 ]] || { nsp_show_job_log; nsp_fail "the $from -> $to job did not apply every step"; }
   oracle=$(nsp_major_oracle "$to" "$src" "$dst_server")

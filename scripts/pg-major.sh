@@ -28,8 +28,10 @@
 # which vanish with the namespace's last process. A server started this way keeps its namespace
 # while it runs; its socket directory is a host directory bind-mounted at the same path, so host
 # clients (the plugin, psql 15) connect to it as to any other server. `exec` bind-mounts the host's
-# /tmp instead (at /tmp), so the tool reaches any throwaway server's socket, and passes stdin and
-# stdout through: give file arguments under /tmp, or use redirections.
+# /tmp instead (at /tmp), so the tool reaches any server whose socket directory is under /tmp
+# (every --major server of pg-throwaway.sh, and a 15 one started with a DIR under /tmp) or any
+# TCP address, and passes stdin and stdout through: give file arguments under /tmp, or use
+# redirections.
 #
 # Needs root (or sudo without a password, which the script then uses). Exit status 77 means "this
 # machine cannot make roots" (for tests: skip).
@@ -117,8 +119,9 @@ make_root() {
   local pkgs="postgresql-$major,postgresql-client-$major"
   if [[ $major == 19 ]]; then
     # 19 exists only as a release candidate in experimental, on top of sid.
-    if ! { curl -fsS -m 60 "$m/dists/experimental/main/binary-amd64/Packages.xz" 2>/dev/null || true; } |
-         xz -dc 2>/dev/null | grep -qx "Package: postgresql-19"; then
+    # (grep reads the whole index: with -q, xz would die of SIGPIPE and pipefail say "none")
+    if ! { curl -fsS -m 60 "$m/dists/experimental/main/binary-$(dpkg --print-architecture)/Packages.xz" 2>/dev/null ||
+           true; } | { xz -dc 2>/dev/null || true; } | grep -x "Package: postgresql-19" >/dev/null; then
       echo "$PROG: ******************************************************************" >&2
       echo "$PROG: Debian experimental has no postgresql-19 package (today): no 19 root" >&2
       echo "$PROG: ******************************************************************" >&2
@@ -136,7 +139,10 @@ make_root() {
   rm -rf -- "$tmp"
   log "making the PostgreSQL $major root ($suite, $m) in $root: about 1.5 minutes, once"
   t0=$(date +%s)
-  if ! debootstrap --variant=minbase "${extra[@]}" --include="$pkgs" "$suite" "$tmp" "$m" \
+  # In a private mount namespace too: debootstrap mounts /proc (and more) in the new root, and a
+  # failed run must not leave those on the host.
+  if ! unshare --mount --propagation private -- \
+       debootstrap --variant=minbase "${extra[@]}" --include="$pkgs" "$suite" "$tmp" "$m" \
          >"$ROOTS/$suite-pg$major.debootstrap.log" 2>&1; then
     tail -n 20 "$ROOTS/$suite-pg$major.debootstrap.log" >&2 || true
     mounted_under "$tmp" || rm -rf -- "$tmp"
@@ -287,4 +293,4 @@ main() {
   esac
 }
 
-main "$@"
+main "$@"; exit  # (a script edited while it runs is not read further)

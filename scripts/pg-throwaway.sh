@@ -382,4 +382,4 @@ main() {
   esac
 }
 
-main "$@"
+main "$@"; exit  # (a script edited while it runs is not read further)

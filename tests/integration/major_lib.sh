@@ -3,8 +3,8 @@
 # Source after lib.sh (and job_lib.sh). Issue 13, DESIGN.md §6 "Across majors".
 #
 #   nsp_major_server N          start a throwaway server of major N (scripts/pg-throwaway.sh
-#                               --major N: a cached Debian root, made on first use), stopped when
-#                               the test exits; prints its URL. 15 is the ctest fixture's server.
+#                               --major N: a cached Debian root, made on first use; 15: the host's),
+#                               socket under /tmp, stopped when the test exits; prints its URL.
 #                               Skips the test (77) loudly when this machine cannot make the root.
 #   nsp_major_createdb URL NAME create a database on that server (dropped on exit), print its URL
 #   nsp_major_tool N PROG ARGS  run client program PROG (psql, pg_dump) of major N
@@ -27,16 +27,17 @@ _nsp_loud_skip() {
 
 nsp_major_server() {
   local major=$1 dir rc=0
-  if [[ $major == 15 ]]; then printf '%s\n' "$NSP_PG_URL"; return; fi
   "$NSP_PG_MAJOR_SH" check "$major" >&2 || rc=$?
   ((rc == 0)) || _nsp_loud_skip "this machine cannot run a PostgreSQL $major server (see above)"
-  dir=$(nsp_tmpdir)/pg$major
+  # Under /tmp, also for 15 (the host's own): the tools of another major (pg_dump 17 of a 15
+  # source) reach a socket from inside their root only there (pg-major.sh exec).
+  dir=$(mktemp -d /tmp/nsp-pg$major.XXXXXX)
+  nsp_on_exit "NSP_PG_QUIET=1 '$NSP_PG_THROWAWAY' stop '$dir' 2>/dev/null || rmdir '$dir'"
   NSP_PG_QUIET=1 "$NSP_PG_THROWAWAY" start --major "$major" "$dir" >/dev/null || rc=$?
   ((rc == 0)) || {
     ((rc == 77)) && _nsp_loud_skip "no PostgreSQL $major root could be made here (see above)"
     nsp_fail "the PostgreSQL $major server did not start"
   }
-  nsp_on_exit "NSP_PG_QUIET=1 '$NSP_PG_THROWAWAY' stop '$dir'"
   cat "$dir/url"
 }
 

@@ -106,8 +106,32 @@ root_ok() {
 # Anything of ours mounted under DIR (there should never be: we mount only in private namespaces)?
 mounted_under() { awk -v d="$1/" 'index($2 "/", d) == 1 { found = 1 } END { exit !found }' /proc/self/mounts; }
 
+# postgresql-N (and its client) from experimental into a sid root, with apt inside it (in a
+# private mount namespace: /proc and /dev for the maintainer scripts; no service is started).
+experimental_install() {
+  local tmp=$1 m=$2 major=$3
+  echo "deb $m experimental main" >"$tmp/etc/apt/sources.list.d/experimental.list"
+  cp -L /etc/resolv.conf "$tmp/etc/resolv.conf" 2>/dev/null || true
+  printf '#!/bin/sh\nexit 101\n' >"$tmp/usr/sbin/policy-rc.d"
+  chmod 0755 "$tmp/usr/sbin/policy-rc.d"
+  # shellcheck disable=SC2016
+  unshare --mount --propagation private -- bash -c '
+    set -e
+    mount -t proc proc "$1/proc"
+    mount --rbind /dev "$1/dev"
+    # The mirror may serve sid with an expired Valid-Until (debootstrap does not check it).
+    chroot "$1" env DEBIAN_FRONTEND=noninteractive apt-get -o Acquire::Check-Valid-Until=false \
+      update -q
+    chroot "$1" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+      -t experimental "postgresql-$2" "postgresql-client-$2"
+    chroot "$1" apt-get clean
+  ' nsp-experimental "$tmp" "$major" || return 1
+  rm -f -- "$tmp/usr/sbin/policy-rc.d"
+  rm -rf -- "$tmp/var/lib/apt/lists/"*
+}
+
 make_root() {
-  local major=$1 suite root tmp m t0 extra=()
+  local major=$1 suite root tmp m t0
   suite=$(suite_of "$major")
   root=$(root_of "$major")
   command -v debootstrap >/dev/null 2>&1 ||
@@ -127,7 +151,9 @@ make_root() {
       echo "$PROG: ******************************************************************" >&2
       exit 77
     fi
-    extra=(--extra-suites=experimental)
+    # debootstrap --extra-suites takes each package from the first suite that has it (libpq5
+    # of sid, too old for postgresql-client-19): a sid root first, then apt from experimental.
+    pkgs=postgresql-common
   fi
   if [[ -e $root ]]; then
     mounted_under "$root" && die "$root has something mounted under it: not removing it"
@@ -142,11 +168,17 @@ make_root() {
   # In a private mount namespace too: debootstrap mounts /proc (and more) in the new root, and a
   # failed run must not leave those on the host.
   if ! unshare --mount --propagation private -- \
-       debootstrap --variant=minbase "${extra[@]}" --include="$pkgs" "$suite" "$tmp" "$m" \
+       debootstrap --variant=minbase --include="$pkgs" "$suite" "$tmp" "$m" \
          >"$ROOTS/$suite-pg$major.debootstrap.log" 2>&1; then
     tail -n 20 "$ROOTS/$suite-pg$major.debootstrap.log" >&2 || true
     mounted_under "$tmp" || rm -rf -- "$tmp"
     die "debootstrap of $suite with postgresql-$major failed (log: $ROOTS/$suite-pg$major.debootstrap.log)"
+  fi
+  if [[ $major == 19 ]] && ! experimental_install "$tmp" "$m" "$major" \
+       >>"$ROOTS/$suite-pg$major.debootstrap.log" 2>&1; then
+    tail -n 20 "$ROOTS/$suite-pg$major.debootstrap.log" >&2 || true
+    mounted_under "$tmp" || rm -rf -- "$tmp"
+    die "installing postgresql-$major from experimental failed (log: $ROOTS/$suite-pg$major.debootstrap.log)"
   fi
   # Only what the servers need: the package's default cluster is never used.
   rm -rf -- "$tmp/var/lib/postgresql/$major/main" "$tmp/etc/postgresql/$major/main" \
@@ -229,6 +261,10 @@ cmd_in_root() {
     as=(--userspec="$ids" --groups="${ids#*:}")
   fi
   # The namespace: private propagation, so nothing mounted here is seen by (or left on) the host.
+  # Its root is a tmpfs (over the root's empty /mnt, in the namespace only) holding the root's own
+  # directories bind-mounted read-only, /proc, /dev, /run, /tmp (a private tmpfs, or the host's
+  # with --host-tmp) and the host directories to bind at their own paths: a directory made for
+  # those lands in the tmpfs, never in the cached root.
   # shellcheck disable=SC2016
   exec unshare --mount --propagation private -- bash -c '
     set -e
@@ -236,19 +272,38 @@ cmd_in_root() {
     binds=()
     while [[ $1 != -- ]]; do binds+=("$1"); shift; done
     shift
-    mount -t proc proc "$root/proc"
-    mount --rbind /dev "$root/dev"
+    new=$root/mnt
+    mount -t tmpfs -o mode=0755 nsp-root "$new"
+    for e in "$root"/* "$root"/.nsp-pg-root; do
+      n=${e##*/}
+      case $n in mnt|proc|dev|sys|tmp|run) continue ;; esac
+      if [[ -L $e ]]; then cp -P -- "$e" "$new/$n"
+      elif [[ -d $e ]]; then mkdir "$new/$n"; mount --bind -o ro "$e" "$new/$n"
+      elif [[ -f $e ]]; then cp -p -- "$e" "$new/$n"
+      fi
+    done
+    mkdir -p "$new/proc" "$new/dev" "$new/tmp" "$new/run" "$new/mnt"
+    mount -t proc proc "$new/proc"
+    mount --rbind /dev "$new/dev"
+    mount -t tmpfs -o mode=0755,size=16m nsp-run "$new/run"
     if ((host_tmp)); then
-      mount --rbind /tmp "$root/tmp"
+      mount --rbind /tmp "$new/tmp"
     else
-      mount -t tmpfs -o mode=1777,size=64m nsp-tmp "$root/tmp"
+      mount -t tmpfs -o mode=1777,size=64m nsp-tmp "$new/tmp"
     fi
     for b in "${binds[@]}"; do
-      [[ $b == /tmp/* ]] || { echo "in-root: bind directories must be under /tmp: $b" >&2; exit 1; }
-      ((host_tmp)) || { mkdir -p -- "$root$b"; mount --bind "$b" "$root$b"; }
+      [[ -d $b ]] || continue
+      ((host_tmp)) && [[ $b == /tmp/* ]] && continue
+      top=${b#/}; top=/${top%%/*}
+      if [[ $b != /tmp/* && ( -e $root$top || -L $root$top ) ]]; then
+        echo "pg-major.sh: $b is not visible in the root (its $top is the root'"'"'s own)" >&2
+        continue
+      fi
+      mkdir -p -- "$new$b"
+      mount --bind "$b" "$new$b"
     done
     exec chroot "$@"
-  ' nsp-in-root "$root" "$host_tmp" "${binds[@]}" -- "${as[@]}" "$root" env HOME=/ "$@"
+  ' nsp-in-root "$root" "$host_tmp" "${binds[@]}" -- "${as[@]}" "$root/mnt" env HOME=/ "$@"
 }
 
 cmd_exec() {
@@ -259,8 +314,22 @@ cmd_exec() {
   if [[ $major == "$HOST_MAJOR" ]]; then
     exec "/usr/lib/postgresql/$HOST_MAJOR/bin/$prog" "$@"
   fi
-  # The invoker's working directory may not exist in the root: run from /tmp (the host's).
-  cmd_in_root "$major" --host-tmp -- env -C /tmp "/usr/lib/postgresql/$major/bin/$prog" "$@"
+  # The host's /tmp, the working directory and the directories of absolute paths among the
+  # arguments (psql -f /x/y.sql, pg_dump --file=/x/out) are visible at their own paths.
+  local binds=() a p cwd
+  cwd=$(pwd -P)
+  [[ $cwd != / ]] && binds+=(--bind "$cwd")
+  for a in "$@"; do
+    p=$a
+    [[ $p == --*=/* ]] && p=${p#*=}
+    [[ $p == /* ]] || continue
+    if [[ -d $p ]]; then binds+=(--bind "$p")
+    elif [[ -d $(dirname -- "$p") ]]; then binds+=(--bind "$(dirname -- "$p")")
+    fi
+  done
+  cmd_in_root "$major" --host-tmp "${binds[@]}" -- \
+    sh -c 'cd "$1" 2>/dev/null || cd /tmp; shift; exec "$@"' nsp-exec "$cwd" \
+    "/usr/lib/postgresql/$major/bin/$prog" "$@"
 }
 
 cmd_list() {

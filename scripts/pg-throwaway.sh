@@ -15,8 +15,9 @@
 # which makes the root on first use, ~1.5 min), chrooted, as the root's own "postgres" user, in a
 # private mount namespace holding /proc, /dev and the cluster directory (always under /tmp,
 # bind-mounted at its own path): host clients (psql 15, the plugin) use its socket as usual, and the
-# namespace and its mounts end with the server. NSP_PG_BINDIR then names the binaries as the root
-# sees them; run that major's client tools with `scripts/pg-major.sh exec N psql|pg_dump ...`.
+# namespace and its mounts end with the server. NSP_PG_BINDIR (and DIR/env) then names DIR/bin,
+# where psql, pg_dump, pg_restore, ... of that major run in its root (scripts/pg-major.sh exec N:
+# file arguments under /tmp).
 # Exit status 77: this machine cannot make that major's root (not root, no mirror): see the message.
 #
 # The cluster: trust authentication, superuser role "postgres", UTF8 encoding with the C locale,
@@ -256,15 +257,26 @@ EOF
   done
   ((started)) || die "no free port found after 30 attempts"
 
-  local url
+  local url env_bindir=$BINDIR
   url="postgresql:///postgres?host=$(urlencode "$rundir")&port=$port&user=$PG_SUPERUSER"
   printf '%s\n' "$url" >"$dir/url"
+  if in_root_major; then
+    # The major's client tools, callable from the host: DIR/bin/psql etc. run them in the root
+    # (pg-major.sh exec: file arguments under /tmp, working directory /tmp).
+    mkdir -p "$dir/bin"
+    local tool
+    for tool in psql pg_dump pg_dumpall pg_restore pg_isready createdb dropdb vacuumdb; do
+      printf '#!/bin/sh\nexec %q exec %q %q "$@"\n' "$PG_MAJOR_SH" "$MAJOR" "$tool" >"$dir/bin/$tool"
+      chmod 0755 "$dir/bin/$tool"
+    done
+    env_bindir=$dir/bin
+  fi
   cat >"$dir/env" <<EOF
 NSP_PG_URL='$url'
 NSP_PG_HOST='$rundir'
 NSP_PG_PORT='$port'
 NSP_PG_USER='$PG_SUPERUSER'
-NSP_PG_BINDIR='$BINDIR'
+NSP_PG_BINDIR='$env_bindir'
 NSP_PG_MAJOR='${MAJOR:-$HOST_MAJOR}'
 EOF
   # Prove the URL works as written before anyone relies on it.

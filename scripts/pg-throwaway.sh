@@ -67,6 +67,7 @@ host_psql() {
 
 find_bindir() {
   if in_root_major; then
+    [[ $(id -u) -eq 0 ]] || { echo "$PROG: a PostgreSQL $MAJOR server runs chrooted in a private mount namespace: run this as root" >&2; exit 77; }
     # Make (or check) the root first: exit 77 passes on "cannot make one here".
     local rc=0
     MAJOR_ROOT=$("$PG_MAJOR_SH" root "$MAJOR") || rc=$?

@@ -328,6 +328,7 @@ cmd_exec() {
     elif [[ -d $(dirname -- "$p") ]]; then binds+=(--bind "$(dirname -- "$p")")
     fi
   done
+  # shellcheck disable=SC2016
   cmd_in_root "$major" --host-tmp "${binds[@]}" -- \
     sh -c 'cd "$1" 2>/dev/null || cd /tmp; shift; exec "$@"' nsp-exec "$cwd" \
     "/usr/lib/postgresql/$major/bin/$prog" "$@"

@@ -358,6 +358,7 @@ cmd_run() {
     fi
     NSP_PG_QUIET=1 cmd_stop "$dir" || rm -rf -- "$dir"
   }
+  # shellcheck disable=SC2317  # invoked by the traps below
   on_signal() { echo "$PROG: $1: stopping the server" >&2; cleanup; exit "$2"; }
   trap cleanup EXIT
   trap 'on_signal SIGINT 130' INT

@@ -31,7 +31,7 @@ nsp_major_server() {
   ((rc == 0)) || _nsp_loud_skip "this machine cannot run a PostgreSQL $major server (see above)"
   # Under /tmp, also for 15 (the host's own): the tools of another major (pg_dump 17 of a 15
   # source) reach a socket from inside their root only there (pg-major.sh exec).
-  dir=$(mktemp -d /tmp/nsp-pg$major.XXXXXX)
+  dir=$(mktemp -d "/tmp/nsp-pg$major.XXXXXX")
   nsp_on_exit "NSP_PG_QUIET=1 '$NSP_PG_THROWAWAY' stop '$dir' 2>/dev/null || rmdir '$dir'"
   NSP_PG_QUIET=1 "$NSP_PG_THROWAWAY" start --major "$major" "$dir" >/dev/null || rc=$?
   ((rc == 0)) || {

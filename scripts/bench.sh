@@ -3,7 +3,7 @@
 # settings (scripts/pg-throwaway.sh: max_locks_per_transaction 64; only durability is off), run
 # tests/bench/run.sh against it, print the results table, stop and remove the server.
 #
-#   ./scripts/bench.sh [--scale small|full] [--out FILE] [--parallelism N]
+#   ./scripts/bench.sh [--scale small|full] [--out FILE] [--parallelism N] [--major N]
 #
 #   --scale small   seconds: a smoke check of the whole benchmark (default)
 #   --scale full    the issue's sizes: pre-sync at 10 and 5 000 tables, post-sync on ~350 MB of
@@ -14,6 +14,9 @@
 #   --in-memory     the server's data directory in /dev/shm (needs ~8 GB free there at full
 #                   scale): takes the file system out of the comparison (see the README: on a
 #                   file system that is slow to create files, creating 5 000 tables measures it)
+#   --major N       a server of PostgreSQL N (13, 15, 17, 18, 19) and that major's pg_dump,
+#                   pg_restore and psql (scripts/pg-major.sh: a cached Debian root, made on first
+#                   use); its data directory is under /tmp whatever --in-memory says
 #
 # Environment: NSP_BUILD_DIR (default: build), NSP_JOBS (default: 2), NSP_CMAKE_ARGS.
 # Not part of the test run (ctest): benchmarks print ratios, tests never assert on wall time.
@@ -21,13 +24,14 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 build=${NSP_BUILD_DIR:-build}
-scale=small out='' extra=()
+scale=small out='' extra=() major=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     --scale) scale=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --parallelism) extra+=(--parallelism "$2"); shift 2 ;;
     --in-memory) export NSP_PG_TMPROOT=/dev/shm; shift ;;
+    --major) major=(--major "$2"); shift 2 ;;
     -h|--help) sed -n '2,20s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -40,4 +44,4 @@ cmake --build "$build" -j "${NSP_JOBS:-2}" --target nsp_bench neosync-host-sim n
 build=$(cd "$build" && pwd)
 [[ -n $out ]] || out=$build/bench-results-$scale.txt
 export NSP_BUILD_DIR=$build
-exec scripts/pg-throwaway.sh run -- tests/bench/run.sh --scale "$scale" --out "$out" "${extra[@]}"
+exec scripts/pg-throwaway.sh run "${major[@]}" -- tests/bench/run.sh --scale "$scale" --out "$out" "${extra[@]}"

@@ -33,6 +33,9 @@ file                  used by CPack's DEB generator to find the ELF files it pas
 systemd               systemd-analyze verify of the systemd unit, systemd-sysusers of the package's postinst (tests)
 python3-yaml          YAML syntax and structure check of the Kubernetes manifest (tests)
 groff-base            formats the generated man page with warnings on (tests)
+debootstrap           makes minimal roots of other Debian releases whose PostgreSQL 13/17/18/19 servers the version tests run (scripts/pg-major.sh)
+curl                  scripts/pg-major.sh: checks that the Debian mirror answers, reads experimental's package index (is there a postgresql-19?)
+xz-utils              scripts/pg-major.sh: unpacks that index (Packages.xz)
 EOF
 )
 

@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
-# A private, throwaway PostgreSQL 15 cluster for the tests and the demo.
+# A private, throwaway PostgreSQL cluster (15, the host's, unless --major) for the tests and the demo.
 #
-#   pg-throwaway.sh start [--tcp] DIR   initdb into DIR/data, start the server, write the connection
-#                                       URL to DIR/url and print it
+#   pg-throwaway.sh start [--tcp] [--major N] DIR   initdb into DIR/data, start the server, write
+#                                       the connection URL to DIR/url and print it
 #   pg-throwaway.sh stop DIR            stop the server (immediate) and remove DIR entirely
-#   pg-throwaway.sh run [--tcp] -- CMD  start a cluster in a fresh temporary directory, run CMD with
-#                                       NSP_PG_URL, NSP_PG_HOST, NSP_PG_PORT, NSP_PG_USER (and
-#                                       NSP_PG_DIR, NSP_PG_BINDIR) exported, then stop and remove
-#                                       everything (also when CMD fails, on Ctrl-C and on SIGTERM);
-#                                       exits with CMD's status
+#   pg-throwaway.sh run [--tcp] [--major N] -- CMD  start a cluster in a fresh temporary directory,
+#                                       run CMD with NSP_PG_URL, NSP_PG_HOST, NSP_PG_PORT,
+#                                       NSP_PG_USER (and NSP_PG_DIR, NSP_PG_BINDIR, NSP_PG_MAJOR)
+#                                       exported, then stop and remove everything (also when CMD
+#                                       fails, on Ctrl-C and on SIGTERM); exits with CMD's status
+#
+# --major N (or NSP_PG_MAJOR=N): a server of PostgreSQL N (13, 17, 18, 19; 15 is the host's own and
+# needs nothing more). It runs inside the cached Debian root of that major (scripts/pg-major.sh,
+# which makes the root on first use, ~1.5 min), chrooted, as the root's own "postgres" user, in a
+# private mount namespace holding /proc, /dev and the cluster directory (always under /tmp,
+# bind-mounted at its own path): host clients (psql 15, the plugin) use its socket as usual, and the
+# namespace and its mounts end with the server. NSP_PG_BINDIR (and DIR/env) then names DIR/bin,
+# where psql, pg_dump, pg_restore, ... of that major run in its root (scripts/pg-major.sh exec N:
+# file arguments under /tmp).
+# Exit status 77: this machine cannot make that major's root (not root, no mirror): see the message.
 #
 # The cluster: trust authentication, superuser role "postgres", UTF8 encoding with the C locale,
 # durability off (fsync, full_page_writes, synchronous_commit) because nothing in it must survive.
@@ -33,6 +43,9 @@
 set -euo pipefail
 
 PROG=${0##*/}
+PG_MAJOR_SH=$(dirname -- "$(realpath -- "$0")")/pg-major.sh
+HOST_MAJOR=15
+MAJOR=${NSP_PG_MAJOR:-}
 PG_SUPERUSER=postgres
 MARKER=.nsp-pg-throwaway
 
@@ -40,10 +53,30 @@ die() { echo "$PROG: $*" >&2; exit 1; }
 log() { [[ -n ${NSP_PG_QUIET:-} ]] || echo "$PROG: $*" >&2; }
 
 usage() {
-  sed -n '2,12s/^# \{0,1\}//p' "$0"
+  sed -n '2,20s/^# \{0,1\}//p' "$0"
+}
+
+# A major other than the host's: its server lives in a root (see pg-major.sh).
+in_root_major() { [[ -n $MAJOR && $MAJOR != "$HOST_MAJOR" ]]; }
+
+# Psql of the host, to prove a server of any major accepts connections.
+host_psql() {
+  if [[ -x /usr/lib/postgresql/$HOST_MAJOR/bin/psql ]]; then echo "/usr/lib/postgresql/$HOST_MAJOR/bin/psql"
+  else command -v psql; fi
 }
 
 find_bindir() {
+  if in_root_major; then
+    [[ $(id -u) -eq 0 ]] || { echo "$PROG: a PostgreSQL $MAJOR server runs chrooted in a private mount namespace: run this as root" >&2; exit 77; }
+    # Make (or check) the root first: exit 77 passes on "cannot make one here".
+    local rc=0
+    MAJOR_ROOT=$("$PG_MAJOR_SH" root "$MAJOR") || rc=$?
+    ((rc == 0)) || exit "$rc"
+    BINDIR=$("$PG_MAJOR_SH" bindir "$MAJOR")
+    [[ -x $MAJOR_ROOT$BINDIR/initdb && -x $MAJOR_ROOT$BINDIR/pg_ctl ]] ||
+      die "no initdb/pg_ctl in $MAJOR_ROOT$BINDIR"
+    return
+  fi
   if [[ -n ${NSP_PG_BINDIR:-} ]]; then
     BINDIR=$NSP_PG_BINDIR
   elif [[ -x /usr/lib/postgresql/15/bin/initdb ]]; then
@@ -58,6 +91,14 @@ find_bindir() {
 
 # Who runs the server. Sets SERVER_USER and the AS_SERVER prefix (empty when we are that user).
 pick_server_user() {
+  if in_root_major; then
+    # The root's own postgres user (its uid need not exist on the host); RUNDIR set by the caller.
+    SERVER_USER=postgres
+    SERVER_IDS=$(awk -F: '$1 == "postgres" { print $3 ":" $4 }' "$MAJOR_ROOT/etc/passwd")
+    [[ -n $SERVER_IDS ]] || die "no postgres user in $MAJOR_ROOT"
+    AS_SERVER=("$PG_MAJOR_SH" in-root "$MAJOR" --bind "$RUNDIR" --user postgres --)
+    return
+  fi
   if [[ $(id -u) -ne 0 ]]; then
     SERVER_USER=$(id -un)
     AS_SERVER=()
@@ -117,17 +158,20 @@ cmd_start() {
   while [[ $# -gt 0 ]]; do
     case $1 in
       --tcp) tcp=1; shift ;;
+      --major) MAJOR=$2; shift 2 ;;
       -h|--help) usage; exit 0 ;;
       --) shift; break ;;
       -*) die "start: unknown option $1" ;;
       *) break ;;
     esac
   done
-  [[ $# -eq 1 ]] || die "usage: $PROG start [--tcp] DIR"
+  [[ $# -eq 1 ]] || die "usage: $PROG start [--tcp] [--major N] DIR"
   local dir
   dir=$(abspath "$1")
+  [[ $MAJOR == "$HOST_MAJOR" ]] && MAJOR=
   find_bindir
-  pick_server_user
+  RUNDIR=
+  in_root_major || pick_server_user
 
   # A leftover from an earlier run (e.g. a killed test run) is stopped and replaced.
   if [[ -e $dir/$MARKER ]]; then
@@ -141,7 +185,15 @@ cmd_start() {
 
   # Where the cluster lives: DIR itself when the server user can reach it and the socket path fits.
   local rundir=$dir
-  if ((${#dir} > 90)) ||
+  if in_root_major; then
+    # Only /tmp is mapped into a root's namespace (at the same path).
+    rundir=$(mktemp -d /tmp/nsp-pg.XXXXXX)
+    : >"$rundir/$MARKER"
+    printf '%s\n' "$rundir" >"$dir/rundir"
+    ln -s "$rundir/data" "$dir/data"
+    RUNDIR=$rundir
+    pick_server_user
+  elif ((${#dir} > 90)) ||
      { ((${#AS_SERVER[@]})) && ! as_server test -x "$(dirname "$dir")"; }; then
     rundir=$(mktemp -d /tmp/nsp-pg.XXXXXX)
     : >"$rundir/$MARKER"
@@ -150,7 +202,11 @@ cmd_start() {
     log "cluster directory $rundir (DIR is unreachable for $SERVER_USER or too long for a socket path)"
   fi
   chmod 0700 "$rundir"
-  if ((${#AS_SERVER[@]})); then
+  if in_root_major; then
+    chown "$SERVER_IDS" "$rundir"
+    chmod 0755 "$dir"
+    printf '%s\n' "$MAJOR" >"$dir/major"
+  elif ((${#AS_SERVER[@]})); then
     chown "$SERVER_USER:" "$rundir"
     # DIR (when separate) stays the invoker's, readable so that non-root test users find the URL.
     [[ $rundir == "$dir" ]] || chmod 0755 "$dir"
@@ -202,24 +258,38 @@ EOF
   done
   ((started)) || die "no free port found after 30 attempts"
 
-  local url
+  local url env_bindir=$BINDIR
   url="postgresql:///postgres?host=$(urlencode "$rundir")&port=$port&user=$PG_SUPERUSER"
   printf '%s\n' "$url" >"$dir/url"
+  if in_root_major; then
+    # The major's client tools, callable from the host: DIR/bin/psql etc. run them in the root
+    # (pg-major.sh exec: file arguments under /tmp, working directory /tmp).
+    mkdir -p "$dir/bin"
+    local tool
+    for tool in psql pg_dump pg_dumpall pg_restore pg_isready createdb dropdb vacuumdb; do
+      printf '#!/bin/sh\nexec %q exec %q %q "$@"\n' "$PG_MAJOR_SH" "$MAJOR" "$tool" >"$dir/bin/$tool"
+      chmod 0755 "$dir/bin/$tool"
+    done
+    env_bindir=$dir/bin
+  fi
   cat >"$dir/env" <<EOF
 NSP_PG_URL='$url'
 NSP_PG_HOST='$rundir'
 NSP_PG_PORT='$port'
 NSP_PG_USER='$PG_SUPERUSER'
-NSP_PG_BINDIR='$BINDIR'
+NSP_PG_BINDIR='$env_bindir'
+NSP_PG_MAJOR='${MAJOR:-$HOST_MAJOR}'
 EOF
   # Prove the URL works as written before anyone relies on it.
   local ok=0 i
   for i in $(seq 1 50); do
-    if "$BINDIR/psql" -X -q -At -d "$url" -c 'select 1' >/dev/null 2>&1; then ok=1; break; fi
+    if "$(host_psql)" -X -q -At -d "$url" -c 'select 1' >/dev/null 2>&1; then ok=1; break; fi
     sleep 0.1
   done
   ((ok)) || die "server started but $url does not accept connections (log: $rundir/server.log)"
-  log "PostgreSQL $("$BINDIR/postgres" --version | awk '{print $3}') running as $SERVER_USER in $rundir"
+  local version
+  version=$("$(host_psql)" -X -q -At -d "$url" -c 'show server_version' 2>/dev/null || echo '?')
+  log "PostgreSQL $version running as $SERVER_USER in $rundir${MAJOR:+ (root $MAJOR_ROOT)}"
   printf '%s\n' "$url"
 }
 
@@ -231,7 +301,22 @@ cmd_stop() {
   [[ -e $dir/$MARKER ]] || die "$dir is not a throwaway cluster directory (no $MARKER)"
   rundir=$dir
   [[ -f $dir/rundir ]] && rundir=$(<"$dir/rundir")
-  if [[ -f $rundir/data/postmaster.pid ]]; then
+  MAJOR=
+  [[ -f $dir/major ]] && MAJOR=$(<"$dir/major")
+  RUNDIR=$rundir
+  if [[ -f $rundir/data/postmaster.pid ]] && in_root_major; then
+    # A server in a root: signal its postmaster as pg_ctl -m immediate would (no need for the
+    # root, which may be gone), once sure the pid is that server (its -D is this cluster's).
+    local pid
+    pid=$(head -n 1 "$rundir/data/postmaster.pid" 2>/dev/null || true)
+    if [[ $pid =~ ^[0-9]+$ ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null |
+         grep -qF -- "-D $rundir/data"; then
+      kill -QUIT "$pid" 2>/dev/null || true
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    fi
+  elif [[ -f $rundir/data/postmaster.pid ]]; then
     find_bindir
     pick_server_user
     local pid
@@ -255,12 +340,13 @@ cmd_run() {
   while [[ $# -gt 0 ]]; do
     case $1 in
       --tcp) start_opts+=(--tcp); shift ;;
+      --major) start_opts+=(--major "$2"); shift 2 ;;
       --) shift; break ;;
       -h|--help) usage; exit 0 ;;
       *) break ;;
     esac
   done
-  [[ $# -ge 1 ]] || die "usage: $PROG run [--tcp] -- CMD [ARGS...]"
+  [[ $# -ge 1 ]] || die "usage: $PROG run [--tcp] [--major N] -- CMD [ARGS...]"
 
   local dir child='' status
   dir=$(mktemp -d "${NSP_PG_TMPROOT:-/tmp}/nsp-pg.XXXXXX")
@@ -272,6 +358,7 @@ cmd_run() {
     fi
     NSP_PG_QUIET=1 cmd_stop "$dir" || rm -rf -- "$dir"
   }
+  # shellcheck disable=SC2317  # invoked by the traps below
   on_signal() { echo "$PROG: $1: stopping the server" >&2; cleanup; exit "$2"; }
   trap cleanup EXIT
   trap 'on_signal SIGINT 130' INT
@@ -281,7 +368,7 @@ cmd_run() {
   cmd_start "${start_opts[@]}" "$dir" >/dev/null
   # shellcheck disable=SC1091
   source "$dir/env"
-  export NSP_PG_URL NSP_PG_HOST NSP_PG_PORT NSP_PG_USER NSP_PG_BINDIR
+  export NSP_PG_URL NSP_PG_HOST NSP_PG_PORT NSP_PG_USER NSP_PG_BINDIR NSP_PG_MAJOR
   export NSP_PG_DIR=$dir
 
   # CMD runs in the background so that a SIGTERM to this script is handled at once (bash defers
@@ -309,4 +396,4 @@ main() {
   esac
 }
 
-main "$@"
+main "$@"; exit  # (a script edited while it runs is not read further)

@@ -7,7 +7,9 @@
 # Installs missing Debian packages (scripts/install-deps.sh; asks sudo when not root), then
 #   1. configures build/ with -DNSP_WERROR=ON, builds with two jobs and runs ctest: the cmocka unit
 #      tests, the corpus replay of the fuzz targets and the integration tests, which start their
-#      own throwaway PostgreSQL 15 (scripts/pg-throwaway.sh);
+#      own throwaway PostgreSQL 15 (scripts/pg-throwaway.sh), and the version tests (label
+#      "versions"), which run servers of 13, 17 and 18 from cached Debian roots (scripts/pg-major.sh;
+#      the first run makes the roots: a few minutes more, once per machine);
 #   2. the same in build-asan/ with -DNSP_SANITIZE=ON (ASan + UBSan on everything: plugin, host,
 #      tests; any report fails its test). Tests that exist to run valgrind skip themselves there;
 #      two tests that measure memory or timing are left out (see asan_exclude below).
@@ -60,11 +62,13 @@ fi
 #   lock_waits (lock-wait samples under load), cancel (cancel within a second);
 # - tests that spend their time in PostgreSQL, not in our code, and add nothing under ASan that
 #   the shorter tests of the same code paths do not: rerun, presync_batches and catalog_queries
-#   (thousands of tables or a large table), the deploy_* packaging tests, and the valgrind tests
-#   (valgrind does not run an ASan binary: they skip themselves there anyway).
+#   (thousands of tables or a large table), the deploy_* packaging tests, the valgrind tests
+#   (valgrind does not run an ASan binary: they skip themselves there anyway), major_cross and
+#   major_19 (servers of other majors, the same code paths; major_18, which reads 18's catalog,
+#   stays).
 # This keeps the whole command well under 15 minutes on 2 cores. NSP_ASAN_EXCLUDE replaces the
 # list ("" runs all).
-asan_exclude=${NSP_ASAN_EXCLUDE-'^integration\.(grpc_load|lock_waits|cancel|rerun|presync_batches|catalog_queries|deploy_.*|valgrind|grpc_valgrind)$'}
+asan_exclude=${NSP_ASAN_EXCLUDE-'^integration\.(grpc_load|lock_waits|cancel|rerun|presync_batches|catalog_queries|deploy_.*|valgrind|grpc_valgrind|major_cross|major_19)$'}
 if [[ $sanitize != 0 ]]; then
   # detect_leaks: LeakSanitizer on (the default on Linux; said explicitly); abort on the first UBSan
   # report (-fno-sanitize-recover makes UBSan reports fatal already).

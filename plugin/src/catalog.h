@@ -9,7 +9,7 @@
  * - quote every identifier (quote_ident() in SQL, or nsp_strbuf_append_ident) and escape every literal;
  * - register catalog aliases for rows that stand for its objects (nsp_model_alias), so pg_depend
  *   rows can be resolved to objects by catalog_depend.c;
- * - guard version-specific columns by ctx->server_version (sources 12..17).
+ * - guard version-specific columns by ctx->server_version (sources 12..18).
  */
 #ifndef NSP_CATALOG_H
 #define NSP_CATALOG_H
@@ -52,8 +52,9 @@ typedef struct nsp_catalog_ctx {
 	"CASE WHEN " c ".relkind IN ('r', 'p') THEN NULL ELSE pg_catalog.pg_relation_size(" c ".oid) END"
 
 /* The queries of the constraints and indexes loaders: the slowest at thousands of tables
- * (pg_get_constraintdef, pg_get_indexdef), so catalog_prefetch.c runs them ahead. */
-extern const char *const nsp_catalog_constraints_sql;
+ * (pg_get_constraintdef, pg_get_indexdef), so catalog_prefetch.c runs them ahead. The
+ * constraints query depends on the source's server_version_num (one string per catalog layout). */
+const char *nsp_catalog_constraints_query(int server_version);
 extern const char *const nsp_catalog_indexes_sql;
 
 /* The settings of a catalog transaction, after its BEGIN (search_path, timeouts, no JIT). */

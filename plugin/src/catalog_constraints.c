@@ -23,17 +23,21 @@
  *   did in the source (NO INHERIT comes with the definition and stops that); checks a child
  *   only inherited (conislocal false) are made by the parent's statement; NOT VALID ones are
  *   post-sync; a check of a partitioned table waits for the ATTACH PARTITION steps below it;
+ * - NOT ENFORCED checks (PostgreSQL 18) are pre-sync like validated ones (they read no row);
+ *   NOT VALID NOT NULL constraints (18) are post-sync like NOT VALID checks (the valid ones are
+ *   written by the table's CREATE TABLE, catalog_tables.c);
  * - PK/UNIQUE/EXCLUDE are post-sync, ALTER TABLE ONLY (on a partitioned table that builds the
  *   parent's index only; each partition's constraint is its own step, attached by
  *   catalog_indexes.c); the constraint's index stands for the constraint in pg_depend.
  *   A PK/UNIQUE of a plain table is built as CREATE UNIQUE INDEX (SHARE lock: it builds
  *   alongside the table's other indexes) and then ADD CONSTRAINT ... USING INDEX (a short
- *   ACCESS EXCLUSIVE); PostgreSQL refuses USING INDEX on partitioned tables and exclusion
- *   constraints, which are added directly;
+ *   ACCESS EXCLUSIVE); PostgreSQL refuses USING INDEX on partitioned tables, exclusion
+ *   constraints and temporal keys (WITHOUT OVERLAPS, 18), which are added directly;
  * - foreign keys are post-sync, added NOT VALID and validated in a second step so that
  *   validations can run in parallel; PostgreSQL < 18 refuses NOT VALID foreign keys on
  *   partitioned tables, so those (and keys referencing a partitioned table) are added
- *   validated in one step. Foreign keys a partition
+ *   validated in one step; NOT ENFORCED ones (18) in one step too
+ *   (nothing to validate); temporal ones (PERIOD, 18) like the others. Foreign keys a partition
  *   got from its parent's (conparentid <> 0) are made by the parent's statement. */
 /* Lock every relation of a '\x1f'-joined list (NULL: none) in `mode`. */
 static int add_locks(nsp_object *o, const char *joined, Neosync__Plugin__V1__LockMode mode)
@@ -62,56 +66,69 @@ static int add_locks(nsp_object *o, const char *joined, Neosync__Plugin__V1__Loc
 	"JOIN pg_catalog.pg_class pc ON pc.oid = pt.relid "                                           \
 	"JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace WHERE pt.relid <> " oid ")"
 
-const char *const nsp_catalog_constraints_sql =
-	"SELECT c.oid, c.conname, c.contype, n.nspname, t.relname, t.oid, t.relkind, "
-	"  pg_catalog.pg_get_constraintdef(c.oid), c.convalidated, c.conindid, c.confrelid, "
-	"  " NSP_SQL_REL_SIZE("t") ", "
-	/* 12: same-named local checks of direct children, merged with this one: they must exist
-	 * before this check recurses into the children, or adding them would fail. */
-	"  CASE WHEN c.contype = 'c' AND NOT c.connoinherit THEN pg_catalog.array_to_string(ARRAY("
-	"    SELECT cc.oid FROM pg_catalog.pg_inherits i "
-	"    JOIN pg_catalog.pg_constraint cc ON cc.conrelid = i.inhrelid AND cc.contype = 'c' "
-	"      AND cc.conname = c.conname AND cc.conislocal "
-	"    WHERE i.inhparent = t.oid), ',') END, "
-	/* 13: for a foreign key to a partitioned table, every index of the partitions under the
-	 * referenced index: it is valid only once they are all attached. */
-	"  CASE WHEN c.contype = 'f' AND rt.relkind = 'p' THEN pg_catalog.array_to_string(ARRAY("
-	"    WITH RECURSIVE d(oid) AS ("
-	"      SELECT i.inhrelid FROM pg_catalog.pg_inherits i WHERE i.inhparent = c.conindid "
-	"      UNION ALL SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN d ON i.inhparent = d.oid) "
-	"    SELECT d.oid FROM d), ',') END, "
-	/* 14: for a check of a partitioned table, it and every partitioned table under it: the
-	 * check recurses into their partitions, so it must come after those are attached
-	 * (ATTACH PARTITION refuses a partition that lacks a check of its new parent). */
-	"  CASE WHEN c.contype = 'c' AND t.relkind = 'p' THEN pg_catalog.array_to_string(ARRAY("
-	"    WITH RECURSIVE d(oid) AS (SELECT t.oid "
-	"      UNION ALL SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN d ON i.inhparent = d.oid "
-	"      JOIN pg_catalog.pg_class p ON p.oid = i.inhrelid AND p.relkind = 'p') "
-	"    SELECT d.oid FROM d), ',') END, "
-	"  rt.relkind, "
-	/* 16: the index of a PK/UNIQUE of a plain table, built first (see above) */
-	"  CASE WHEN c.contype IN ('p', 'u') AND t.relkind = 'r' AND c.conindid <> 0 "
-	"       THEN pg_catalog.pg_get_indexdef(c.conindid) END, "
-	"  c.condeferrable, c.condeferred, pg_catalog.quote_ident(ic.relname), "
-	/* 20: the referenced table, quoted as the plan names relations (for its lock) */
-	"  '\"' || pg_catalog.replace(rn.nspname, '\"', '\"\"') || '\".\"' || "
-	"  pg_catalog.replace(rt.relname, '\"', '\"\"') || '\"', "
-	/* 21, 22: the partitions under a partitioned table and under a partitioned referenced
-	 * table, joined by '\x1f': a statement that recurses locks them all */
-	"  CASE WHEN t.relkind = 'p' THEN " PARTITIONS_OF("t.oid") " END, "
-	"  CASE WHEN rt.relkind = 'p' THEN " PARTITIONS_OF("rt.oid") " END "
-	"FROM pg_catalog.pg_constraint c "
-	"JOIN pg_catalog.pg_class t ON t.oid = c.conrelid "
-	"JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "
-	"LEFT JOIN pg_catalog.pg_class rt ON rt.oid = c.confrelid "
-	"LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rt.relnamespace "
-	"LEFT JOIN pg_catalog.pg_class ic ON ic.oid = c.conindid "
-	"WHERE c.contype IN ('c', 'p', 'u', 'x', 'f') AND t.relkind IN ('r', 'p') "
-	"  AND t.relpersistence <> 't' AND " NSP_SQL_USER_SCHEMA("n") " "
-	"  AND " NSP_SQL_NOT_EXT_MEMBER("pg_class", "t.oid") " "
-	"  AND (c.contype IN ('p', 'u', 'x') OR (c.contype = 'c' AND c.conislocal) "
-	"       OR (c.contype = 'f' AND c.conparentid = 0)) "
-	"ORDER BY n.nspname, t.relname, c.conname";
+/* ENFORCED, PERIOD: c.conenforced and c.conperiod from PostgreSQL 18 on, constants before. */
+#define CONSTRAINTS_SQL(ENFORCED, PERIOD)                                                         \
+	"SELECT c.oid, c.conname, c.contype, n.nspname, t.relname, t.oid, t.relkind, " \
+	"  pg_catalog.pg_get_constraintdef(c.oid), c.convalidated, c.conindid, c.confrelid, " \
+	"  " NSP_SQL_REL_SIZE("t") ", " \
+	/* 12: same-named local checks of direct children, merged with this one: they must exist \
+	 * before this check recurses into the children, or adding them would fail. */ \
+	"  CASE WHEN c.contype = 'c' AND NOT c.connoinherit THEN pg_catalog.array_to_string(ARRAY(" \
+	"    SELECT cc.oid FROM pg_catalog.pg_inherits i " \
+	"    JOIN pg_catalog.pg_constraint cc ON cc.conrelid = i.inhrelid AND cc.contype = 'c' " \
+	"      AND cc.conname = c.conname AND cc.conislocal " \
+	"    WHERE i.inhparent = t.oid), ',') END, " \
+	/* 13: for a foreign key to a partitioned table, every index of the partitions under the \
+	 * referenced index: it is valid only once they are all attached. */ \
+	"  CASE WHEN c.contype = 'f' AND rt.relkind = 'p' THEN pg_catalog.array_to_string(ARRAY(" \
+	"    WITH RECURSIVE d(oid) AS (" \
+	"      SELECT i.inhrelid FROM pg_catalog.pg_inherits i WHERE i.inhparent = c.conindid " \
+	"      UNION ALL SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN d ON i.inhparent = d.oid) " \
+	"    SELECT d.oid FROM d), ',') END, " \
+	/* 14: for a check of a partitioned table, it and every partitioned table under it: the \
+	 * check recurses into their partitions, so it must come after those are attached \
+	 * (ATTACH PARTITION refuses a partition that lacks a check of its new parent). */ \
+	"  CASE WHEN c.contype IN ('c', 'n') AND t.relkind = 'p' THEN pg_catalog.array_to_string(ARRAY(" \
+	"    WITH RECURSIVE d(oid) AS (SELECT t.oid " \
+	"      UNION ALL SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN d ON i.inhparent = d.oid " \
+	"      JOIN pg_catalog.pg_class p ON p.oid = i.inhrelid AND p.relkind = 'p') " \
+	"    SELECT d.oid FROM d), ',') END, " \
+	"  rt.relkind, " \
+	/* 16: the index of a PK/UNIQUE of a plain table, built first (see above) */ \
+	"  CASE WHEN c.contype IN ('p', 'u') AND t.relkind = 'r' AND c.conindid <> 0 AND NOT " PERIOD " " \
+	"       THEN pg_catalog.pg_get_indexdef(c.conindid) END, " \
+	"  c.condeferrable, c.condeferred, pg_catalog.quote_ident(ic.relname), " \
+	/* 20: the referenced table, quoted as the plan names relations (for its lock) */ \
+	"  '\"' || pg_catalog.replace(rn.nspname, '\"', '\"\"') || '\".\"' || " \
+	"  pg_catalog.replace(rt.relname, '\"', '\"\"') || '\"', " \
+	/* 21, 22: the partitions under a partitioned table and under a partitioned referenced \
+	 * table, joined by '\x1f': a statement that recurses locks them all */ \
+	"  CASE WHEN t.relkind = 'p' THEN " PARTITIONS_OF("t.oid") " END, " \
+	"  CASE WHEN rt.relkind = 'p' THEN " PARTITIONS_OF("rt.oid") " END, "                      \
+	/* 23, 24: NOT ENFORCED (18: checks, foreign keys), WITHOUT OVERLAPS / PERIOD (18) */       \
+	"  " ENFORCED ", " PERIOD " " \
+	"FROM pg_catalog.pg_constraint c " \
+	"JOIN pg_catalog.pg_class t ON t.oid = c.conrelid " \
+	"JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace " \
+	"LEFT JOIN pg_catalog.pg_class rt ON rt.oid = c.confrelid " \
+	"LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rt.relnamespace " \
+	"LEFT JOIN pg_catalog.pg_class ic ON ic.oid = c.conindid " \
+	"WHERE c.contype IN ('c', 'p', 'u', 'x', 'f', 'n') AND t.relkind IN ('r', 'p') " \
+	"  AND t.relpersistence <> 't' AND " NSP_SQL_USER_SCHEMA("n") " " \
+	"  AND " NSP_SQL_NOT_EXT_MEMBER("pg_class", "t.oid") " " \
+	"  AND (c.contype IN ('p', 'u', 'x') OR (c.contype = 'c' AND c.conislocal) "                \
+	/* NOT NULL constraints (18): the NOT VALID ones; valid ones are the table's */            \
+	"       OR (c.contype = 'n' AND c.conislocal AND NOT c.convalidated) " \
+	"       OR (c.contype = 'f' AND c.conparentid = 0)) " \
+	"ORDER BY n.nspname, t.relname, c.conname"
+
+static const char constraints_sql_12[] = CONSTRAINTS_SQL("true", "false");
+static const char constraints_sql_18[] = CONSTRAINTS_SQL("c.conenforced", "c.conperiod");
+
+const char *nsp_catalog_constraints_query(int server_version)
+{
+	return server_version >= 180000 ? constraints_sql_18 : constraints_sql_12;
+}
 
 /* The PARTITION_ATTACH steps of catalog_tables.c, by the oid of the parent they attach to
  * (their table), sorted for bsearch. */
@@ -190,6 +207,7 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 	bool validated = nsp_cell_bool(res, i, 8);
 	uint32_t indid = nsp_cell_oid(res, i, 9);
 	uint32_t frelid = nsp_cell_oid(res, i, 10);
+	bool enforced = nsp_cell_bool(res, i, 23);
 	uint64_t cost = nsp_catalog_table_cost(ctx, nsp_cell_oid(res, i, 5), nsp_cell(res, i, 11));
 	/* Validating a foreign key reads the referenced table too (the hash of its keys) */
 	if (contype == 'f' && frelid != 0)
@@ -203,7 +221,14 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 	switch (contype) {
 	case 'c':
 		kind = K(CHECK_CONSTRAINT);
-		phase = validated ? PRE : POST;
+		/* NOT ENFORCED (18; never validated) reads no row: it goes with the table. */
+		phase = validated || !enforced ? PRE : POST;
+		only = false;
+		break;
+	case 'n':
+		/* A NOT VALID NOT NULL (18): after the rows, like a NOT VALID check; it reaches the
+		 * children unless NO INHERIT (in the definition). */
+		kind = K(CHECK_CONSTRAINT);
 		only = false;
 		break;
 	case 'p': kind = K(PRIMARY_KEY); break;
@@ -281,6 +306,7 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 			return -1;
 		return 0;
 	case 'c':
+	case 'n':
 		if (needs_oid_list(o, NSP_CLASS_PG_CONSTRAINT, nsp_cell(res, i, 12)) != 0)
 			return -1;
 		if (add_locks(o, nsp_cell(res, i, 21), L(ACCESS_EXCLUSIVE)) != 0)
@@ -328,7 +354,8 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 
 int nsp_catalog_load_constraints(nsp_catalog_ctx *ctx)
 {
-	PGresult *res = nsp_catalog_query(ctx, "table constraints", nsp_catalog_constraints_sql);
+	PGresult *res = nsp_catalog_query(ctx, "table constraints",
+					  nsp_catalog_constraints_query(ctx->server_version));
 	if (res == NULL)
 		return -1;
 	nsp_strbuf sql, identity, table;

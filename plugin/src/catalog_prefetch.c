@@ -47,7 +47,7 @@ struct nsp_catalog_prefetch *nsp_catalog_prefetch_start(nsp_catalog_ctx *ctx, co
 	struct nsp_catalog_prefetch *pf = calloc(1, sizeof(*pf));
 	if (pf == NULL)
 		return NULL;
-	pf->sql[0] = nsp_catalog_constraints_sql;
+	pf->sql[0] = nsp_catalog_constraints_query(ctx->server_version);
 	pf->sql[1] = nsp_catalog_indexes_sql;
 	nsp_error open_err;
 	nsp_error_clear(&open_err);

@@ -158,6 +158,7 @@ class Table:
         self.parent = None       # inheritance parent
         self.partitions = []     # (name, bound SQL, attached separately)
         self.has_owned_seq = False
+        self.has_children = False  # no ADD COLUMN then: the child's column order would change
         self.unlogged = False    # no foreign key to or from it (permanent and unlogged don't mix)
         self.check_defs = []     # CHECK constraints, repeated on partitions created alone
         self.audited = False
@@ -528,6 +529,7 @@ class Generator:
         s, n, _ = self.qualified()
         t = Table(s, n, "child")
         t.parent = parent
+        parent.has_children = True
         for pc in parent.columns:
             c = Column(pc.name, pc.type, "generated" if pc.kind == "generated" else "plain")
             c.notnull, c.expr, c.collate = pc.notnull, pc.expr, pc.collate
@@ -605,7 +607,7 @@ class Generator:
         are inserted in creation order."""
         self.fks = []
         for i, t in enumerate(self.tables):
-            if t.kind == "child" or t is self.audit_table or t.unlogged:
+            if t.kind == "child" or t is self.audit_table or t.unlogged or t.has_children:
                 continue
             targets = [p for p in self.tables[:i + 1] if p.key and p is not self.audit_table
                        and not p.unlogged]
@@ -970,7 +972,7 @@ class Generator:
 
     def sequences(self):
         """A free-standing sequence used by a default, advanced, maybe owned by a column."""
-        plain = [t for t in self.tables if t.kind == "plain" and t is not self.audit_table]
+        plain = [t for t in self.tables if t.kind == "plain" and not t.has_children]
         owner = self.pick(plain) if plain and self.chance(0.5) else None
         n = self.names.new("seq")
         seq = f"{q(owner.schema if owner else self.schema())}.{q(n)}"

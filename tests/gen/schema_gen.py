@@ -158,9 +158,12 @@ class Table:
         self.parent = None       # inheritance parent
         self.partitions = []     # (name, bound SQL, attached separately)
         self.has_owned_seq = False
-        self.has_children = False  # no ADD COLUMN then: the child's column order would change
+        # No ADD COLUMN: a typed table refuses it; an inheritance parent's child would get the new
+        # column last, where a restore puts inherited columns first (pg_dump does the same).
+        self.no_new_columns = False
         self.unlogged = False    # no foreign key to or from it (permanent and unlogged don't mix)
         self.check_defs = []     # CHECK constraints, repeated on partitions created alone
+        self.unique_indexes = []  # columns with a unique index instead of a unique constraint
         self.audited = False
 
     @property
@@ -298,9 +301,13 @@ class Generator:
         self.types.append(Type(enum, lambda r, i, u: lit(r.choice(labels)), {"ord", "hash"}, can_uniq=False))
         self.comments.append(f"TYPE {enum}")
         self.grants.append(("TYPE", enum))
+        if self.chance(0.5):   # a label sorted before the first: its sort order is not its oid's
+            self.emit(f"ALTER TYPE {enum} ADD VALUE 'early' BEFORE {lit(labels[0])}")
+        self.collation()
 
         _, _, comp = self.qualified()
         self.emit(f"CREATE TYPE {comp} AS (n integer, label text COLLATE \"C\")")
+        self.composite = comp
         self.types.append(Type(comp, lambda r, i, u: f"ROW({i if u else r.randint(0, 9)}, "
                                                      f"{lit(r.choice(WORDS))})::{comp}", {"ord"}))
         self.comments.append(f"COLUMN {comp}.{q('n')}")
@@ -311,6 +318,12 @@ class Generator:
                                                           f"{(i if u else 60) + 0.75})"),
                                {"range"}, {"gist": ""}, can_uniq=False))
         self.domains()
+
+    def collation(self):
+        _, _, coll = self.qualified("coll")
+        self.emit(f"CREATE COLLATION {coll} (provider = libc, locale = 'C')")
+        self.comments.append(f"COLLATION {coll}")
+        self.collations = ['"C"', '"POSIX"', coll]
 
     def domains(self):
         _, dname, dom = self.qualified()
@@ -339,7 +352,16 @@ class Generator:
         _, _, d = self.qualified("start_value")
         self.emit(f"CREATE FUNCTION {d}() RETURNS integer LANGUAGE sql STABLE AS $$ SELECT 7 $$")
         self.funcs["default"] = d
-        self.comments += [f"FUNCTION {f}(integer)", f"FUNCTION {g}(text)"]
+        self.emit(f"CREATE FUNCTION {f}(v text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT v || v $$")
+        _, _, pair = self.qualified("pair")
+        self.emit(f"CREATE FUNCTION {pair}(a integer, b integer DEFAULT 2, OUT total integer, "
+                  f"OUT product integer) LANGUAGE sql IMMUTABLE AS $$ SELECT a + b, a * b $$")
+        _, _, proc = self.qualified("proc")
+        self.emit(f"CREATE PROCEDURE {proc}(INOUT n integer) LANGUAGE plpgsql AS $$\n"
+                  f"BEGIN\n  n := n + 1;\nEND\n$$")
+        self.comments += [f"FUNCTION {f}(integer)", f"FUNCTION {g}(text)", f"FUNCTION {f}(text)",
+                          f"PROCEDURE {proc}(integer)"]
+        self.grants.append(("FUNCTION", f"{pair}(integer, integer)"))
         self.grants += [("FUNCTION", f"{f}(integer)"), ("FUNCTION", f"{g}(text)")]
         self.trigger_functions()
 
@@ -383,6 +405,11 @@ class Generator:
         plain = [t for t in self.tables if t.kind == "plain"]
         if plain and self.chance(0.6):
             self.inheritance_child(self.pick(plain))
+        if self.chance(0.4):
+            self.typed_table()
+        for t in self.tables:
+            if t.kind == "plain":
+                self.table_settings(t)
         self.tables.append(self.audit_table)
 
     def key_column(self, t):
@@ -404,7 +431,7 @@ class Generator:
         c.notnull = self.chance(0.3)
         c.uniq = typ.can_uniq and self.chance(0.15)
         if "text" in typ.tags and typ.sql == "text" and self.chance(0.3):
-            c.collate = self.pick(['"C"', '"POSIX"'])
+            c.collate = self.pick(self.collations)
         if not c.uniq and self.chance(0.3):
             c.default = self.default_for(typ)
         return c
@@ -480,6 +507,8 @@ class Generator:
         t.unlogged = t.kind == "plain" and self.chance(0.1)
         unlogged = "UNLOGGED " if t.unlogged else ""
         self.emit(f"CREATE {unlogged}TABLE {t.qname} (\n    " + ",\n    ".join(defs) + f"\n){extra}")
+        for c in t.unique_indexes:
+            self.emit(f"CREATE UNIQUE INDEX {q(self.names.new(c.name + '_uidx'))} ON {t.qname} ({q(c.name)})")
         self.tables.append(t)
         self.grants.append(("TABLE", t.qname))
         self.comments.append(f"TABLE {t.qname}")
@@ -492,7 +521,11 @@ class Generator:
             out.append(f"CONSTRAINT {q(self.names.new(t.name + '_pkey'))} PRIMARY KEY "
                        f"({', '.join(q(c.name) for c in t.key)})")
         for c in t.columns:
-            if c.uniq and c not in (t.key or []) and t.kind == "plain":
+            if c.uniq and c not in (t.key or []) and t.kind == "plain" and self.chance(0.3):
+                t.unique_indexes.append(c)   # a foreign key may reference a unique index too
+                t.uniques.append([c])
+                c.fixed = True
+            elif c.uniq and c not in (t.key or []) and t.kind == "plain":
                 deferrable = " DEFERRABLE INITIALLY DEFERRED" if self.chance(0.2) else ""
                 out.append(f"CONSTRAINT {q(self.names.new(c.name + '_key'))} UNIQUE ({q(c.name)}){deferrable}")
                 if not deferrable:   # a foreign key cannot reference a deferrable key
@@ -526,24 +559,67 @@ class Generator:
         return out
 
     def inheritance_child(self, parent):
+        parents = [parent]
+        if self.chance(0.4):   # a second parent with a column of its own
+            ms, mn, _ = self.qualified()
+            mixin = Table(ms, mn)
+            mixin.columns = [self.value_column(mixin)]
+            mixin.columns[0].uniq = False
+            self.create_table(mixin)
+            parents.append(mixin)
         s, n, _ = self.qualified()
         t = Table(s, n, "child")
         t.parent = parent
-        parent.has_children = True
-        for pc in parent.columns:
-            c = Column(pc.name, pc.type, "generated" if pc.kind == "generated" else "plain")
-            c.notnull, c.expr, c.collate = pc.notnull, pc.expr, pc.collate
-            t.columns.append(c)
+        for p in parents:
+            p.no_new_columns = True
+            for pc in p.columns:
+                c = Column(pc.name, pc.type, "generated" if pc.kind == "generated" else "plain")
+                c.notnull, c.expr, c.collate = pc.notnull, pc.expr, pc.collate
+                t.columns.append(c)
         own = [self.value_column(t) for _ in range(self.rng.randint(1, 2))]
         for c in own:
             c.uniq = False
         local = [self.column_sql(c) for c in own] + self.checks(t, own)
         t.columns += own
         self.emit(f"CREATE TABLE {t.qname} (\n    " + ",\n    ".join(local) +
-                  f"\n) INHERITS ({parent.qname})")
+                  f"\n) INHERITS ({', '.join(p.qname for p in parents)})")
         self.tables.append(t)
         self.grants.append(("TABLE", t.qname))
         self.comments.append(f"TABLE {t.qname}")
+
+    def typed_table(self):
+        """A table OF the composite type: its columns come from the type."""
+        s, n, _ = self.qualified()
+        t = Table(s, n)
+        key = Column("n", self.type_named("integer"))
+        key.notnull = key.uniq = key.fixed = True
+        label = Column("label", self.type_named("text"))
+        t.columns, t.key, t.no_new_columns = [key, label], [key], True
+        pk = self.names.new(f"{n}_pkey")
+        self.emit(f"CREATE TABLE {t.qname} OF {self.composite} (n WITH OPTIONS NOT NULL, "
+                  f"label WITH OPTIONS DEFAULT 'none', CONSTRAINT {q(pk)} PRIMARY KEY (n))")
+        self.tables.append(t)
+        self.comments.append(f"TABLE {t.qname}")
+        self.grants.append(("TABLE", t.qname))
+
+    def table_settings(self, t):
+        """Per-column statistics, storage, options and compression; reloptions; replica identity."""
+        texts = [c for c in t.columns if c.type.sql == "text" and c.kind == "plain"]
+        if texts and self.chance(0.3):
+            c = q(self.pick(texts).name)
+            setting = self.pick(["SET STATISTICS 300", "SET STORAGE EXTERNAL", "SET STORAGE MAIN",
+                                 "SET (n_distinct = 50)", "SET COMPRESSION pglz"])
+            self.emit(f"ALTER TABLE {t.qname} ALTER COLUMN {c} {setting}")
+        if self.chance(0.2):
+            opts = self.pick(["fillfactor = 70", "autovacuum_enabled = false, toast.autovacuum_enabled = false",
+                              "parallel_workers = 2"])
+            self.emit(f"ALTER TABLE {t.qname} SET ({opts})")
+        if t.key and len(t.key) == 1 and self.chance(0.2):
+            name = self.names.new(f"{t.name}_ri")
+            self.emit(f"CREATE UNIQUE INDEX {q(name)} ON {t.qname} ({q(t.key[0].name)})")
+            self.emit(f"ALTER TABLE {t.qname} REPLICA IDENTITY USING INDEX {q(name)}")
+        elif self.chance(0.1):
+            self.emit(f"ALTER TABLE {t.qname} REPLICA IDENTITY {self.pick(['FULL', 'NOTHING'])}")
 
     def partitioned_table(self):
         s, n, _ = self.qualified()
@@ -607,7 +683,7 @@ class Generator:
         are inserted in creation order."""
         self.fks = []
         for i, t in enumerate(self.tables):
-            if t.kind == "child" or t is self.audit_table or t.unlogged or t.has_children:
+            if t.kind == "child" or t is self.audit_table or t.unlogged or t.no_new_columns:
                 continue
             targets = [p for p in self.tables[:i + 1] if p.key and p is not self.audit_table
                        and not p.unlogged]
@@ -876,12 +952,16 @@ class Generator:
             self.emit(f"ALTER DOMAIN {self.domain_int} ADD CONSTRAINT {q(name)} CHECK (VALUE < 300) NOT VALID")
 
     def atomic_function(self):
-        """A BEGIN ATOMIC body depends on the table it reads."""
+        """A BEGIN ATOMIC body depends on the table it reads; a quoted SQL body names it only
+        in text, which the server checks when check_function_bodies is on."""
         t = self.pick([x for x in self.tables if x.kind == "plain"] or self.tables)
         _, _, f = self.qualified("row_count")
         self.emit(f"CREATE FUNCTION {f}() RETURNS bigint LANGUAGE sql STABLE\n"
                   f"BEGIN ATOMIC\n  SELECT count(*) FROM {t.qname};\nEND")
         self.grants.append(("FUNCTION", f"{f}()"))
+        t = self.pick(self.tables)
+        _, _, g = self.qualified("row_count")
+        self.emit(f"CREATE FUNCTION {g}() RETURNS bigint LANGUAGE sql STABLE AS $$ SELECT count(*) FROM {t.qname} $$")
 
     # --- views -----------------------------------------------------------------------------------------
 
@@ -910,6 +990,21 @@ class Generator:
         self.views.append((v, [c.name for c in cols]))
         self.comments.append(f"VIEW {v}")
         self.grants.append(("TABLE", v))
+        self.view_extras(v, cols)
+
+    def view_extras(self, v, cols):
+        """An INSTEAD OF trigger, a rule and a column default on a view."""
+        if self.chance(0.3):
+            name = self.names.new("instead")
+            self.emit(f"CREATE TRIGGER {q(name)} INSTEAD OF INSERT ON {v} FOR EACH ROW "
+                      f"EXECUTE FUNCTION {self.funcs['noop']}()")
+            self.comments.append(f"TRIGGER {q(name)} ON {v}")
+        if self.chance(0.3):
+            name = self.names.new("vrule")
+            self.emit(f"CREATE RULE {q(name)} AS ON DELETE TO {v} DO INSTEAD NOTHING")
+        ints = [c for c in cols if c.type.sql == "integer" and c.kind == "plain"]
+        if ints and self.chance(0.3):
+            self.emit(f"ALTER VIEW {v} ALTER COLUMN {q(ints[0].name)} SET DEFAULT 42")
 
     def view_over_view(self):
         inner, cols = self.pick(self.views)
@@ -945,6 +1040,8 @@ class Generator:
                 continue
             ints = [c for c in t.columns if c.type.sql == "integer" and c.kind != "generated"]
             using = f"({q(ints[0].name)} > 0)" if ints else "(true)"
+            if self.chance(0.3):   # depends on another table
+                using = f"(EXISTS (SELECT 1 FROM {self.pick(self.tables).qname}))"
             for _ in range(self.rng.randint(1, 2)):
                 name = self.names.new("pol", awkward=0.4)
                 perm = self.pick(["", " AS PERMISSIVE", " AS RESTRICTIVE"])
@@ -972,13 +1069,16 @@ class Generator:
 
     def sequences(self):
         """A free-standing sequence used by a default, advanced, maybe owned by a column."""
-        plain = [t for t in self.tables if t.kind == "plain" and not t.has_children]
+        plain = [t for t in self.tables if t.kind == "plain" and not t.no_new_columns]
         owner = self.pick(plain) if plain and self.chance(0.5) else None
         n = self.names.new("seq")
         seq = f"{q(owner.schema if owner else self.schema())}.{q(n)}"
         self.emit(f"CREATE SEQUENCE {seq} AS integer START WITH {self.rng.randint(1, 50)} "
                   f"INCREMENT BY {self.rng.randint(1, 4)} CACHE {self.rng.randint(1, 5)}")
-        self.emit(f"SELECT nextval({lit(seq)}) FROM generate_series(1, {self.rng.randint(1, 9)})")
+        if self.chance(0.3):
+            self.emit(f"SELECT setval({lit(seq)}, {self.rng.randint(50, 99)}, false)")
+        else:
+            self.emit(f"SELECT nextval({lit(seq)}) FROM generate_series(1, {self.rng.randint(1, 9)})")
         self.comments.append(f"SEQUENCE {seq}")
         if owner:
             t = owner

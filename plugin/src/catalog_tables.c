@@ -71,7 +71,7 @@ static const char tables_sql[] =
 enum {
 	A_RELID, A_NAME, A_TYPE, A_NOTNULL, A_ISLOCAL, A_IDENTITY, A_GENERATED, A_DEFAULT, A_DEFOID,
 	A_COLLATION, A_STATTARGET, A_STORAGE, A_OPTIONS, A_COMPRESSION, A_INH_NOTNULL,
-	A_INH_DEFAULT, A_INH_GENERATED, A_SEQ_OID, A_SEQ_NAME, A_SEQ_START, A_SEQ_INCREMENT,
+	A_INH_DEFAULT, A_INH_GENERATED, A_INH_COMPRESSION, A_SEQ_OID, A_SEQ_NAME, A_SEQ_START, A_SEQ_INCREMENT,
 	A_SEQ_MIN, A_SEQ_MAX, A_SEQ_CACHE, A_SEQ_CYCLE,
 };
 
@@ -79,7 +79,8 @@ enum {
  * differs from the type's (as pg_dump). The inh_* flags say what the column inherits from a
  * parent (pg_dump's flagInhAttrs). attoptions leave out pg_attver, a version stamp the server
  * keeps itself (pg_dump leaves it out too, except in binary upgrades). The identity sequence's options, NULL for MINVALUE/MAXVALUE
- * when they are the defaults of its type and direction. %s: attcompression (PostgreSQL 14+). */
+ * when they are the defaults of its type and direction. The two %s: attcompression of the column
+ * and of its parents' (PostgreSQL 14+). */
 static const char columns_sql[] =
 	"SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), "
 	"  a.attnotnull, a.attislocal, a.attidentity, a.attgenerated, "
@@ -91,6 +92,7 @@ static const char columns_sql[] =
 	"  pg_catalog.array_to_string(ARRAY(SELECT o FROM pg_catalog.unnest(a.attoptions) o "
 	"    WHERE pg_catalog.substr(o, 1, 10) <> 'pg_attver='), ', '), %s, "
 	"  COALESCE(inh.notnull, false), COALESCE(inh.hasdefault, false), COALESCE(inh.generated, false), "
+	"  COALESCE(inh.compressed, false), "
 	"  sq.seqrelid, sq.name, sq.seqstart, sq.seqincrement, "
 	"  CASE WHEN sq.seqmin = CASE WHEN sq.seqincrement > 0 THEN 1 "
 	"       WHEN sq.seqtypid = 'pg_catalog.int2'::pg_catalog.regtype THEN -32768 "
@@ -110,7 +112,8 @@ static const char columns_sql[] =
 	"LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace "
 	"LEFT JOIN LATERAL (SELECT pg_catalog.bool_or(pa.attnotnull) AS notnull, "
 	"    pg_catalog.bool_or(pd.oid IS NOT NULL AND pa.attgenerated = '') AS hasdefault, "
-	"    pg_catalog.bool_or(pa.attgenerated <> '') AS generated "
+	"    pg_catalog.bool_or(pa.attgenerated <> '') AS generated, "
+	"    pg_catalog.bool_or(%s <> '') AS compressed "
 	"  FROM pg_catalog.pg_inherits i "
 	"  JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname "
 	"    AND NOT pa.attisdropped "
@@ -271,6 +274,10 @@ static void render_column_settings(nsp_strbuf *sql, const char *table, const PGr
 	const char *comp = nsp_cell(cols, r, A_COMPRESSION);
 	if (comp && (comp[0] == 'p' || comp[0] == 'l'))
 		alter_column(sql, table, name, comp[0] == 'p' ? "SET COMPRESSION pglz" : "SET COMPRESSION lz4");
+	else if (nsp_cell_bool(cols, r, A_INH_COMPRESSION))
+		/* CREATE TABLE ... INHERITS copies a parent's method, which SET COMPRESSION on the
+		 * parent (it never recurses) may have given it after this table was made. */
+		alter_column(sql, table, name, "SET COMPRESSION default");
 	if (!cell_empty(cols, r, A_OPTIONS)) {
 		nsp_strbuf_appendf(sql, "\nALTER TABLE ONLY %s ALTER COLUMN ", table);
 		nsp_strbuf_append_ident(sql, name);
@@ -500,14 +507,16 @@ int nsp_catalog_load_tables(nsp_catalog_ctx *ctx)
 	PGresult *tabs = nsp_catalog_query(ctx, "tables", tables_sql);
 	if (tabs == NULL)
 		return -1;
-	char *sql = malloc(sizeof(columns_sql) + 64);
+	char *sql = malloc(sizeof(columns_sql) + 128);
 	if (sql == NULL) {
 		PQclear(tabs);
 		return OOM(ctx, "reading table columns");
 	}
 	/* attcompression exists since PostgreSQL 14 ('\0' = the default method). */
-	snprintf(sql, sizeof(columns_sql) + 64, columns_sql,
-		 ctx->server_version >= 140000 ? "a.attcompression::pg_catalog.text" : "''::pg_catalog.text");
+	bool has_compression = ctx->server_version >= 140000;
+	snprintf(sql, sizeof(columns_sql) + 128, columns_sql,
+		 has_compression ? "a.attcompression::pg_catalog.text" : "''::pg_catalog.text",
+		 has_compression ? "pa.attcompression::pg_catalog.text" : "''::pg_catalog.text");
 	PGresult *cols = nsp_catalog_query(ctx, "table columns", sql);
 	free(sql);
 	if (cols == NULL) {

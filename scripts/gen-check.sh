@@ -12,7 +12,8 @@
 #   --sql FILE           run this SQL file, e.g. a reproducer of tests/fixtures/generated/
 #   --jobs J             cases at the same time (default 2)
 #   --no-acl-features    leave out column grants, default privileges, grant option chains,
-#                        revokes and owners of tables that own sequences
+#                        revokes, owners of tables that own sequences, and both an owner
+#                        and a grant on one object other than a table
 #   --shrink DIR         shrink each failing seed to DIR/seedN.sql (delta debugging)
 #   --keep DIR           keep each case's SQL, dumps, diffs and job logs in DIR/LABEL
 #

@@ -83,9 +83,12 @@ def data_difference(path):
     return f"{old[0]} {fields[0] if old[2] != new[2] else fields[1]} differs"
 
 
-def first_error(path, pattern, norm):
+def first_error(path, patterns, norm):
+    """The first line matching the first of patterns that matches any line."""
     with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
+        lines = f.readlines()
+    for pattern in patterns:
+        for line in lines:
             if re.search(pattern, line):
                 return norm(line)
     return "(no error line)"
@@ -100,10 +103,11 @@ def signature(outdir):
     kind, _, p = stage.partition(" ")
     n = p[1:]
     if kind == "load":
-        detail = first_error(os.path.join(outdir, "load.err"), r"ERROR:", normalize_message)
+        detail = first_error(os.path.join(outdir, "load.err"), [r"ERROR:"], normalize_message)
     elif kind == "job":
         detail = first_error(os.path.join(outdir, f"job{n}.log"),
-                             r"^\s+(failed|skipped|conflict|error)\s|FAILED|ERROR|FATAL", normalize_step)
+                             [r"^\s+(failed|conflict)\s", r"^\s+skipped\s", r"FAILED|ERROR|FATAL|error"],
+                             normalize_step)
     elif kind == "data":
         detail = data_difference(os.path.join(outdir, f"data{n}.diff"))
     else:
@@ -124,11 +128,20 @@ def run_case(sql, parallelism, keep=None):
     return signature(outdir), outdir
 
 
+def creates_role(statement):
+    return statement.startswith("DO $$ BEGIN CREATE ROLE")
+
+
 def shrink(statements, sig, parallelism, log):
     """Delta debugging (ddmin) over statements: the smallest list found that still fails with
-    signature sig. A removal that breaks loading changes the signature, so it is rejected."""
+    signature sig. A removal that breaks loading changes the signature, so it is rejected.
+    Roles outlive databases on the server, so their statements are kept aside while shrinking
+    (their absence would go unnoticed) and put back if the result names the role."""
+    roles = [s for s in statements if creates_role(s)]
+    statements = [s for s in statements if not creates_role(s)]
+
     def fails(stmts):
-        got, outdir = run_case("\n\n".join(stmts) + "\n", parallelism)
+        got, outdir = run_case("\n\n".join(roles + stmts) + "\n", parallelism)
         shutil.rmtree(outdir, ignore_errors=True)
         return got == sig
 
@@ -146,7 +159,9 @@ def shrink(statements, sig, parallelism, log):
             if chunk == 1:
                 break
             n = min(len(statements), n * 2)
-    return statements
+    text = "\n".join(statements)
+    used = [r for r in roles if re.search(r'CREATE ROLE ("(?:[^"]|"")*")', r).group(1) in text]
+    return used + statements
 
 
 def cases(args):

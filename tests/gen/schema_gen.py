@@ -15,7 +15,8 @@ statements with split_statements() (the shrinker relies on it).
 
 --no-acl-features leaves out the privilege features whose copy is being fixed on another branch:
 column grants, ALTER DEFAULT PRIVILEGES, grants by non-owners (WITH GRANT OPTION chains),
-revokes from owners, and new owners for tables that own sequences (serial and identity columns).
+revokes from owners, new owners for tables that own sequences (serial and identity columns), and
+both a new owner and a grant on one object other than a table (schemas keep their owner).
 """
 import argparse
 import datetime
@@ -1099,23 +1100,27 @@ class Generator:
 
     def owners_and_grants(self):
         roles = [self.role_owner, self.role_writer]
+        new_owner = set()
         for kind, name in self.grants:
             if self.chance(0.3) and self.may_change_owner(kind, name):
-                word = "TABLE" if kind == "TABLE" else kind
-                self.emit(f"ALTER {word} {name} OWNER TO {q(self.pick(roles))}")
+                self.emit(f"ALTER {kind} {name} OWNER TO {q(self.pick(roles))}")
+                new_owner.add(name)
         for kind, name in self.grants:
             if kind == "SCHEMA":
                 self.emit(f"GRANT USAGE ON SCHEMA {name} TO PUBLIC")
-            elif self.chance(0.4):
+            elif self.chance(0.4) and (self.acl or kind == "TABLE" or name not in new_owner):
+                # Without the ACL features, no object but a table gets both: the owner and
+                # privilege steps of one object run concurrently (tuple concurrently updated).
                 self.grant(kind, name)
         if self.acl:
             self.acl_features()
 
     def may_change_owner(self, kind, name):
-        """Tables owning sequences get new owners only with the ACL features (owned-sequence
-        owners). Matviews keep theirs: REFRESH runs as the owner, who may not read the tables."""
+        """Tables owning sequences and schemas (each gets a grant) get new owners only with the
+        ACL features. Matviews keep theirs: REFRESH runs as the owner, who may not read the
+        tables."""
         if kind != "TABLE":
-            return kind != "DOMAIN" or self.acl
+            return kind != "SCHEMA" or self.acl
         table = next((t for t in self.tables if t.qname == name), None)
         return table is None or not table.has_owned_seq or self.acl
 
@@ -1164,7 +1169,8 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, required=True)
     ap.add_argument("--no-acl-features", action="store_true",
                     help="leave out column grants, default privileges, grant option chains, "
-                         "revokes and owners of tables that own sequences")
+                         "revokes, owners of tables that own sequences, and both an owner and a "
+                         "grant on one non-table object")
     ap.add_argument("-o", "--output", help="write the script here (default: stdout)")
     args = ap.parse_args(argv)
     sql = generate(args.seed, not args.no_acl_features)

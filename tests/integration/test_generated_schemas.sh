@@ -7,7 +7,7 @@
 #
 # The seeds leave out the privilege features being fixed on another branch (--no-acl-features:
 # column grants, default privileges, grant option chains, revokes, owners of tables owning
-# sequences); drop the flag once that is merged. NSP_GEN_SEEDS / NSP_GEN_START change the set.
+# sequences, an owner and a grant on one non-table object); drop the flag once that is merged. NSP_GEN_SEEDS / NSP_GEN_START change the set.
 source "$(dirname "$0")/lib.sh"
 
 command -v python3 >/dev/null || nsp_skip "python3 not installed"

@@ -990,7 +990,7 @@ class Generator:
         self.emit(f"CREATE VIEW {v}{opts} AS SELECT {sel} FROM {t.qname}{where}{check}")
         self.views.append((v, [c.name for c in cols]))
         self.comments.append(f"VIEW {v}")
-        self.grants.append(("TABLE", v))
+        self.grants.append(("VIEW", v))
         self.view_extras(v, cols)
 
     def view_extras(self, v, cols):
@@ -1126,7 +1126,7 @@ class Generator:
 
     def grant(self, kind, name):
         reader = q(self.role_reader)
-        if kind == "TABLE":
+        if kind in ("TABLE", "VIEW"):
             privs = self.pick(["SELECT", "SELECT, INSERT", "ALL", "UPDATE, DELETE"])
             self.emit(f"GRANT {privs} ON TABLE {name} TO {reader}")
         elif kind == "FUNCTION":

@@ -156,8 +156,6 @@ class Table:
         self.key = None          # columns of the primary key
         self.uniques = []        # column lists with a unique constraint
         self.rows = []           # dicts column name -> literal
-        self.parent = None       # inheritance parent
-        self.partitions = []     # (name, bound SQL, attached separately)
         self.has_owned_seq = False
         # No ADD COLUMN: a typed table refuses it; an inheritance parent's child would get the new
         # column last, where a restore puts inherited columns first (pg_dump does the same).
@@ -165,22 +163,14 @@ class Table:
         self.unlogged = False    # no foreign key to or from it (permanent and unlogged don't mix)
         self.check_defs = []     # CHECK constraints, repeated on partitions created alone
         self.unique_indexes = []  # columns with a unique index instead of a unique constraint
-        self.audited = False
 
     @property
     def qname(self):
         return f"{q(self.schema)}.{q(self.name)}"
 
-    def col(self, name):
-        return next(c for c in self.columns if c.name == name)
-
-    def cols(self, tag=None, kind="plain", nullable=None):
-        out = [c for c in self.columns if kind is None or c.kind == kind]
-        if tag:
-            out = [c for c in out if tag in c.type.tags]
-        if nullable is not None:
-            out = [c for c in out if (not c.notnull) == nullable]
-        return out
+    def cols(self, tag):
+        """Plain columns of a type with this tag."""
+        return [c for c in self.columns if c.kind == "plain" and tag in c.type.tags]
 
 
 class Generator:
@@ -193,7 +183,7 @@ class Generator:
         self.out = []
         self.comments = []       # "KIND name" targets of COMMENT ON
         self.tables = []
-        self.funcs = {}          # role -> qualified name of a helper function
+        self.funcs = {}          # use -> qualified name of a helper function
         self.views = []
         self.grants = []         # (kind, qualified name) of objects privileges may be granted on
         self.types = builtin_types()
@@ -570,7 +560,6 @@ class Generator:
             parents.append(mixin)
         s, n, _ = self.qualified()
         t = Table(s, n, "child")
-        t.parent = parent
         for p in parents:
             p.no_new_columns = True
             for pc in p.columns:

@@ -76,9 +76,9 @@ static const char tables_sql[] =
 enum {
 	A_RELID, A_NAME, A_TYPE, A_NOTNULL, A_ISLOCAL, A_IDENTITY, A_GENERATED, A_DEFAULT, A_DEFOID,
 	A_COLLATION, A_STATTARGET, A_STORAGE, A_OPTIONS, A_COMPRESSION, A_INH_NOTNULL,
-	A_INH_DEFAULT, A_INH_GENERATED, A_SEQ_OID, A_SEQ_NAME, A_SEQ_START, A_SEQ_INCREMENT,
-	A_SEQ_MIN, A_SEQ_MAX, A_SEQ_CACHE, A_SEQ_CYCLE, A_NN_OID, A_NN_NAME, A_NN_NOINHERIT,
-	A_NN_VALID, A_NN_LOCAL, A_NN_INHERITED,
+	A_INH_DEFAULT, A_INH_GENERATED, A_INH_COMPRESSION, A_SEQ_OID, A_SEQ_NAME, A_SEQ_START,
+	A_SEQ_INCREMENT, A_SEQ_MIN, A_SEQ_MAX, A_SEQ_CACHE, A_SEQ_CYCLE, A_NN_OID, A_NN_NAME,
+	A_NN_NOINHERIT, A_NN_VALID, A_NN_LOCAL, A_NN_INHERITED,
 };
 
 /* Every live column of those tables, ordered by table then position. COLLATE only when it
@@ -87,7 +87,8 @@ enum {
  * keeps itself (pg_dump leaves it out too, except in binary upgrades). The identity sequence's options, NULL for MINVALUE/MAXVALUE
  * when they are the defaults of its type and direction. %s: attcompression (PostgreSQL 14+);
  * %s, %s: the column's NOT NULL constraint (PostgreSQL 18+: a pg_constraint row of contype 'n'
- * with a name, NO INHERIT, NOT VALID, local and inherited flags; NULL and constants before). */
+ * with a name, NO INHERIT, NOT VALID, local and inherited flags; NULL and constants before);
+ * the other %s: its parents' attcompression (PostgreSQL 14+). */
 static const char columns_sql[] =
 	"SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), "
 	"  a.attnotnull, a.attislocal, a.attidentity, a.attgenerated, "
@@ -99,6 +100,7 @@ static const char columns_sql[] =
 	"  pg_catalog.array_to_string(ARRAY(SELECT o FROM pg_catalog.unnest(a.attoptions) o "
 	"    WHERE pg_catalog.substr(o, 1, 10) <> 'pg_attver='), ', '), %s, "
 	"  COALESCE(inh.notnull, false), COALESCE(inh.hasdefault, false), COALESCE(inh.generated, false), "
+	"  COALESCE(inh.compressed, false), "
 	"  sq.seqrelid, sq.name, sq.seqstart, sq.seqincrement, "
 	"  CASE WHEN sq.seqmin = CASE WHEN sq.seqincrement > 0 THEN 1 "
 	"       WHEN sq.seqtypid = 'pg_catalog.int2'::pg_catalog.regtype THEN -32768 "
@@ -118,7 +120,8 @@ static const char columns_sql[] =
 	"LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace "
 	"LEFT JOIN LATERAL (SELECT pg_catalog.bool_or(pa.attnotnull) AS notnull, "
 	"    pg_catalog.bool_or(pd.oid IS NOT NULL AND pa.attgenerated = '') AS hasdefault, "
-	"    pg_catalog.bool_or(pa.attgenerated <> '') AS generated "
+	"    pg_catalog.bool_or(pa.attgenerated <> '') AS generated, "
+	"    pg_catalog.bool_or(%s <> '') AS compressed "
 	"  FROM pg_catalog.pg_inherits i "
 	"  JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname "
 	"    AND NOT pa.attisdropped "
@@ -330,6 +333,10 @@ static void render_column_settings(nsp_strbuf *sql, const char *table, const PGr
 	const char *comp = nsp_cell(cols, r, A_COMPRESSION);
 	if (comp && (comp[0] == 'p' || comp[0] == 'l'))
 		alter_column(sql, table, name, comp[0] == 'p' ? "SET COMPRESSION pglz" : "SET COMPRESSION lz4");
+	else if (nsp_cell_bool(cols, r, A_INH_COMPRESSION))
+		/* CREATE TABLE ... INHERITS copies a parent's method, which SET COMPRESSION on the
+		 * parent (it never recurses) may have given it after this table was made. */
+		alter_column(sql, table, name, "SET COMPRESSION default");
 	if (!cell_empty(cols, r, A_OPTIONS)) {
 		nsp_strbuf_appendf(sql, "\nALTER TABLE ONLY %s ALTER COLUMN ", table);
 		nsp_strbuf_append_ident(sql, name);
@@ -573,11 +580,13 @@ int nsp_catalog_load_tables(nsp_catalog_ctx *ctx)
 	/* attcompression exists since PostgreSQL 14 ('\0' = the default method); NOT NULL
 	 * constraints are pg_constraint rows since 18 (at most one per column). */
 	bool v18 = ctx->server_version >= 180000;
+	bool has_compression = ctx->server_version >= 140000;
 	snprintf(sql, len, columns_sql,
-		 ctx->server_version >= 140000 ? "a.attcompression::pg_catalog.text" : "''::pg_catalog.text",
+		 has_compression ? "a.attcompression::pg_catalog.text" : "''::pg_catalog.text",
 		 v18 ? "nn.oid, nn.conname, nn.connoinherit, nn.convalidated, nn.conislocal, "
 		       "nn.coninhcount > 0"
 		     : "NULL::pg_catalog.oid, NULL::pg_catalog.name, false, true, true, false",
+		 has_compression ? "pa.attcompression::pg_catalog.text" : "''::pg_catalog.text",
 		 v18 ? "LEFT JOIN pg_catalog.pg_constraint nn ON nn.conrelid = a.attrelid "
 		       "AND nn.contype = 'n' AND nn.conkey[1] = a.attnum "
 		     : "");

@@ -232,7 +232,10 @@ int nsp_catalog_load_views(nsp_catalog_ctx *ctx)
 
 /* The matviews each matview reads, directly or through views (pg_depend records a view's or
  * matview's references on its "_RETURN" rule): a refresh follows the refreshes of those, and
- * cannot run when one of them has no data in the source (REFRESH would fail). */
+ * cannot run when one of them has no data in the source (REFRESH would fail). The tables it
+ * reads are in its lock footprint (ACCESS SHARE, what REFRESH takes on them): planning the
+ * query also locks every partition's indexes, which deadlocked with an index attach in the
+ * same partition tree (whose footprint holds the tree's partitioned tables). */
 static int load_refresh_order(nsp_catalog_ctx *ctx, refresh_entry *refresh, size_t nrefresh)
 {
 	if (nrefresh > 1)
@@ -253,8 +256,10 @@ static int load_refresh_order(nsp_catalog_ctx *ctx, refresh_entry *refresh, size
 		"    AND d.objid = r.oid AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass "
 		"    AND d.refobjid <> v.oid AND d.deptype = 'n') "
 		"SELECT DISTINCT reads.matview, reads.rel, m.relispopulated, "
-		"  pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(m.relname) FROM reads "
-		"JOIN pg_catalog.pg_class m ON m.oid = reads.rel AND m.relkind = 'm' "
+		"  pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(m.relname), "
+		"  m.relkind = 'm', '\"' || pg_catalog.replace(n.nspname, '\"', '\"\"') || '\".\"' || "
+		"  pg_catalog.replace(m.relname, '\"', '\"\"') || '\"' FROM reads "
+		"JOIN pg_catalog.pg_class m ON m.oid = reads.rel AND m.relkind IN ('m', 'r', 'p') "
 		"JOIN pg_catalog.pg_namespace n ON n.oid = m.relnamespace "
 		"WHERE reads.rel <> reads.matview");
 	if (res == NULL)
@@ -266,7 +271,9 @@ static int load_refresh_order(nsp_catalog_ctx *ctx, refresh_entry *refresh, size
 		if (a == NULL || a == b)
 			continue;
 		nsp_object *o = ctx->model->objects[a->index];
-		if (b != NULL) {
+		if (!nsp_cell_bool(res, i, 4)) {
+			rc = nsp_object_add_lock(o, nsp_cell(res, i, 5), LOCK(ACCESS_SHARE));
+		} else if (b != NULL) {
 			rc = nsp_object_needs(o, b->index);
 		} else if (!nsp_cell_bool(res, i, 2) && o->skip_reason == NULL) {
 			/* The source itself could not refresh it now: it reads a matview without data. */

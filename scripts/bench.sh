@@ -12,7 +12,7 @@
 #   --out FILE      where the results table goes (default: bench-results-SCALE.txt in the build
 #                   directory); FILE with .tsv instead of .txt holds the raw rows
 #   --in-memory     the server's data directory in /dev/shm (needs ~8 GB free there at full
-#                   scale): takes the file system out of the comparison (see the README: on a
+#                   scale): takes the file system out of the comparison (see docs/benchmarks.md: on a
 #                   file system that is slow to create files, creating 5 000 tables measures it)
 #
 # Environment: NSP_BUILD_DIR (default: build), NSP_JOBS (default: 2), NSP_CMAKE_ARGS.

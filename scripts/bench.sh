@@ -12,7 +12,7 @@
 #   --out FILE      where the results table goes (default: bench-results-SCALE.txt in the build
 #                   directory); FILE with .tsv instead of .txt holds the raw rows
 #   --in-memory     the server's data directory in /dev/shm (needs ~8 GB free there at full
-#                   scale): takes the file system out of the comparison (see the README: on a
+#                   scale): takes the file system out of the comparison (see docs/benchmarks.md: on a
 #                   file system that is slow to create files, creating 5 000 tables measures it)
 #   --major N       a server of PostgreSQL N (13, 15, 17, 18, 19) and that major's pg_dump,
 #                   pg_restore and psql (scripts/pg-major.sh: a cached Debian root, made on first

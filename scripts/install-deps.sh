@@ -3,7 +3,8 @@
 #
 # Only what is missing is installed; when everything is present the script only checks (dpkg-query)
 # and returns at once, without network access. Runs as root (plain apt-get) or, for any other user,
-# through sudo. The README's "Requirements" list mirrors NSP_PACKAGES below: change both together.
+# through sudo. The "Requirements" list of docs/development.md mirrors NSP_PACKAGES below: change both
+# together.
 #
 # Usage: scripts/install-deps.sh [--check]     (--check: list what is missing, exit 1 if anything is)
 set -euo pipefail

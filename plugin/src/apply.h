@@ -40,6 +40,7 @@ Neosync__Plugin__V1__StepResult *nsp_results_add(nsp_results *results,
 						 const Neosync__Plugin__V1__Step *s,
 						 Neosync__Plugin__V1__StepStatus status, const char *message);
 void nsp_result_set_message(Neosync__Plugin__V1__StepResult *r, const char *msg);
+void nsp_result_set_sqlstate(Neosync__Plugin__V1__StepResult *r, const char *state);
 /* Record a failed statement's SQLSTATE and message (with detail) in r. */
 void nsp_result_set_pg_error(Neosync__Plugin__V1__StepResult *r, const PGresult *res, PGconn *conn);
 /* SQLSTATEs that mean "that object already exists". */

@@ -305,7 +305,13 @@ static void settle_known(exec *x, const nsp_presence *presence, char **detail)
 		if (nd->state == NSP_SCHED_DONE)
 			continue;
 		size_t pi = nd->plan_index;
-		if (nd->s->skip_reason[0] != '\0') {
+		if (nd->s->unsupported) {
+			/* The destination's major cannot hold it (dest_compat.h). */
+			r->status = ST(FAILED);
+			nsp_result_set_sqlstate(r, "0A000");
+			nsp_result_set_message(r, nd->s->skip_reason);
+			finish(x, n);
+		} else if (nd->s->skip_reason[0] != '\0') {
 			skip(x, n, nd->s->skip_reason);
 		} else if (nd->s->kind == K(FOREIGN_KEY) && x->opts && x->opts->fk_mode == FK(SKIP)) {
 			skip(x, n, "foreign keys are not created (options.fkMode is skip)");

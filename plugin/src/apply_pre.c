@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "apply_pre.h"
+#include "dest_compat.h"
 #include "connection.h"
 #include "strip.h"
 
@@ -302,7 +303,12 @@ static bool run_guarded(PGconn *dst, const Neosync__Plugin__V1__Step *s,
 bool nsp_pre_settle(const Neosync__Plugin__V1__Step *s, nsp_presence presence, const char *detail,
 		    Neosync__Plugin__V1__StepResult *r)
 {
-	if (s->skip_reason[0] != '\0') {
+	if (s->unsupported) {
+		/* The destination's major cannot hold it (dest_compat.h). */
+		r->status = ST(FAILED);
+		nsp_result_set_sqlstate(r, "0A000");
+		nsp_result_set_message(r, s->skip_reason);
+	} else if (s->skip_reason[0] != '\0') {
 		r->status = ST(SKIPPED);
 		nsp_result_set_message(r, s->skip_reason);
 	} else if (presence == NSP_PRESENCE_SAME) {
@@ -361,12 +367,34 @@ void nsp_pre_step_error(const Neosync__Plugin__V1__Step *failed, const nsp_resul
 		snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", fr->sqlstate);
 }
 
-/* The serial executor: every policy, savepoints where the probe cannot tell what exists. */
+/* A guarded step failed on a destination older than the source: when the error means that
+ * server lacks what the step uses, undo the step alone, report it failed with the reason and
+ * skip what needs it (dest_compat.h); the transaction goes on. */
+static bool lacks_feature(PGconn *dst, Neosync__Plugin__V1__Plan *plan, size_t i,
+			  Neosync__Plugin__V1__StepResult *r)
+{
+	if (!nsp_dest_compat_lacks_feature(r->sqlstate))
+		return false;
+	PGresult *rb = PQexec(dst, "ROLLBACK TO SAVEPOINT nsp_step");
+	bool ok = PQresultStatus(rb) == PGRES_COMMAND_OK;
+	PQclear(rb);
+	if (!ok)
+		return false;
+	char reason[1024];
+	snprintf(reason, sizeof(reason), "the destination (PostgreSQL %u) cannot hold it: %.900s",
+		 plan->destination_server_version / 10000, r->message);
+	nsp_result_set_message(r, reason);
+	return nsp_dest_compat_fail_step(plan, i, reason) == 0;
+}
+
+/* The serial executor: every policy, savepoints where the probe cannot tell what exists;
+ * every step in a savepoint when the destination is older than the source. */
 static int apply_serial(nsp_plugin *h, PGconn *dst, Neosync__Plugin__V1__OnExisting policy,
 			Neosync__Plugin__V1__Plan *plan, nsp_presence *presence, char **detail,
 			nsp_results *results, nsp_error *err)
 {
 	size_t budget = nsp_pre_lock_budget(dst);
+	bool older = nsp_dest_compat_older(plan);
 	bool *created = calloc(plan->n_steps ? plan->n_steps : 1, sizeof(*created));
 	if (created == NULL)
 		return oom(err);
@@ -434,7 +462,7 @@ static int apply_serial(nsp_plugin *h, PGconn *dst, Neosync__Plugin__V1__OnExist
 		}
 		if (nsp_pre_settle(s, presence[i], detail[i], r)) {
 			/* known without running */
-		} else if (!(policy != OE(ERROR) && presence[i] == NSP_PRESENCE_UNKNOWN)) {
+		} else if (!(policy != OE(ERROR) && presence[i] == NSP_PRESENCE_UNKNOWN) && !older) {
 			/* The common case: into the chunk, applied when its marker comes back. */
 			nsp_pre_chunk_add(&ch, i, s, r);
 			if (ch.n == NSP_PRE_CHUNK_STEPS || ch.sql.len >= NSP_PRE_CHUNK_BYTES) {
@@ -450,9 +478,10 @@ static int apply_serial(nsp_plugin *h, PGconn *dst, Neosync__Plugin__V1__OnExist
 				failed = plan->steps[f];
 				break;
 			}
-			if (!run_guarded(dst, s, r))
-				failed = s;
-			else
+			if (!run_guarded(dst, s, r)) {
+				if (!older || !lacks_feature(dst, plan, i, r))
+					failed = s;
+			} else
 				created[i] = r->status == ST(APPLIED);
 		}
 		nsp_progress(h, PRE, s->id, s->identity, r->status, (uint32_t)++done, (uint32_t)total, NULL);
@@ -516,6 +545,7 @@ int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const char *dst_url,
 		guarded = plan->steps[i]->phase == PRE && policy != OE(ERROR) &&
 			  presence[i] == NSP_PRESENCE_UNKNOWN && plan->steps[i]->sql[0] != '\0' &&
 			  plan->steps[i]->skip_reason[0] == '\0';
+	guarded = guarded || nsp_dest_compat_older(plan); /* every step alone: dest_compat.h */
 	rc = 1;
 	if (!guarded && dst_url != NULL && (policy == OE(ERROR) || policy == OE(SKIP)))
 		rc = nsp_apply_pre_waves(h, dst, dst_url, opts, plan, presence, detail, results, err);

@@ -294,6 +294,18 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 	    (index != NULL && nsp_object_needs(o, index->index) != 0))
 		return -1;
 	o->cost = cost;
+	/* What a destination older than 18 cannot hold (dest_compat.h). */
+	if (!enforced)
+		nsp_object_require_major(o, 18, "NOT ENFORCED constraints");
+	if (nsp_cell_bool(res, i, 24))
+		nsp_object_require_major(o, 18, "temporal keys (WITHOUT OVERLAPS, PERIOD)");
+	if (contype == 'n')
+		nsp_object_require_major(o, 18, "NOT VALID NOT NULL constraints");
+	if (contype == 'u' && strstr(def, "UNIQUE NULLS NOT DISTINCT") == def) {
+		nsp_object_require_major(o, 15, "UNIQUE NULLS NOT DISTINCT");
+		if (index != NULL)
+			nsp_object_require_major(index, 15, "UNIQUE NULLS NOT DISTINCT");
+	}
 
 	switch (contype) {
 	case 'p':

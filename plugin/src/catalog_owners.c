@@ -226,6 +226,9 @@ static int load_owners(nsp_catalog_ctx *ctx, nsp_strbuf *sql, owner_steps *steps
 			rc = -1;
 		else
 			step_of_row[i] = o->index;
+		/* The owner of the public schema from 15 on (dest_compat.h). */
+		if (o != NULL && strcmp(nsp_cell(res, i, 4), "pg_database_owner") == 0)
+			nsp_object_require_major(o, 14, "the role pg_database_owner");
 	}
 	if (rc == 0)
 		rc = follow_linked_tables(ctx, res, step_of_row, steps);

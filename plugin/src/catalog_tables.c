@@ -394,6 +394,35 @@ static void render_table(nsp_strbuf *sql, const char *qname, const PGresult *tab
 		nsp_strbuf_appendf(sql, "\nALTER TABLE ONLY %s REPLICA IDENTITY NOTHING;", qname);
 }
 
+/* What of the table a destination of an older major cannot hold (dest_compat.h): the table is
+ * then not created at all, rather than created with another meaning. */
+static void require_majors(nsp_object *o, const PGresult *tabs, int i, const PGresult *cols,
+			   const col_range *range, int server_version)
+{
+	bool partition = nsp_cell_bool(tabs, i, T_ISPARTITION);
+	bool child = nsp_cell(tabs, i, T_INHERITS) != NULL;
+	bool typed = nsp_cell(tabs, i, T_OFTYPE) != NULL;
+	for (int k = 0; range && k < range->count; k++) {
+		int r = range->first + k;
+		col_plan p = plan_column(cols, r, partition, child, typed, server_version);
+		if (!p.printed && p.named_notnull && nsp_cell_bool(cols, r, A_NN_VALID) &&
+		    nsp_cell_bool(cols, r, A_NN_LOCAL) && !nsp_cell_bool(cols, r, A_NN_INHERITED))
+			nsp_object_require_major(o, 18, "named NOT NULL constraints of inherited columns");
+		const char *gen = nsp_cell(cols, r, A_GENERATED);
+		if (gen != NULL && gen[0] == 'v')
+			nsp_object_require_major(o, 18, "virtual generated columns");
+		if (nsp_cell(cols, r, A_NN_NAME) != NULL && nsp_cell_bool(cols, r, A_NN_NOINHERIT) &&
+		    nsp_cell_bool(cols, r, A_NN_VALID)) /* a NOT VALID one is its own step */
+			nsp_object_require_major(o, 18, "NOT NULL constraints with NO INHERIT");
+		const char *comp = nsp_cell(cols, r, A_COMPRESSION);
+		if ((comp != NULL && (comp[0] == 'p' || comp[0] == 'l')) ||
+		    nsp_cell_bool(cols, r, A_INH_COMPRESSION))
+			nsp_object_require_major(o, 14, "column compression methods (SET COMPRESSION)");
+		if (nsp_cell(tabs, i, T_RELKIND)[0] == 'p' && !cell_empty(cols, r, A_IDENTITY))
+			nsp_object_require_major(o, 17, "identity columns in partitioned tables");
+	}
+}
+
 /* Needs of the table step and the catalog rows that stand for it in pg_depend. */
 static int link_table(nsp_catalog_ctx *ctx, nsp_object *o, const PGresult *tabs, int i,
 		      const PGresult *cols, const col_range *range)
@@ -554,6 +583,7 @@ static int load_tables(nsp_catalog_ctx *ctx, const PGresult *tabs, const PGresul
 			break;
 		}
 		o->cost = cost;
+		require_majors(o, tabs, i, cols, range, ctx->server_version);
 		rc = link_table(ctx, o, tabs, i, cols, range);
 		if (rc == 0)
 			rc = add_identity_steps(ctx, o, qname.data, cols, range, cost, &sql);

@@ -186,6 +186,8 @@ int nsp_catalog_load_views(nsp_catalog_ctx *ctx)
 			break;
 		}
 		o->cost = size;
+		if (options != NULL && strstr(options, "security_invoker") != NULL)
+			nsp_object_require_major(o, 15, "views with security_invoker");
 		uint32_t rule = nsp_cell_oid(res, i, V_RULE);
 		uint32_t type = nsp_cell_oid(res, i, V_TYPE);
 		uint32_t array_type = nsp_cell_oid(res, i, V_ARRAY_TYPE);

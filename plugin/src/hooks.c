@@ -8,6 +8,7 @@
 #include "apply.h"
 #include "catalog.h"
 #include "connection.h"
+#include "dest_compat.h"
 #include "error.h"
 #include "handle.h"
 #include "neosync/plugin/v1/plugin.pb-c.h"
@@ -146,14 +147,45 @@ typedef struct table_selection {
 	size_t n_include, n_exclude;
 } table_selection;
 
-static int plan_from_source(nsp_plugin *h, const char *source_url,
-			    const Neosync__Plugin__V1__SchemaPluginOptions *opts, const char *job_id,
-			    const table_selection *sel, Neosync__Plugin__V1__Plan **plan, nsp_error *err)
+/* The destination's server_version_num, for what its major can hold (dest_compat.h). With dst
+ * non-NULL, opens the destination session pre-sync applies on (a failure is the job's error);
+ * otherwise (a dry run, a post-sync replan) a short connection, and 0 with a warning when it
+ * cannot be made: the plan then assumes the destination holds whatever the source has. */
+static int destination_version(nsp_plugin *h, const char *dst_url,
+			       const Neosync__Plugin__V1__SchemaPluginOptions *opts, PGconn **dst,
+			       int *version, nsp_error *err)
+{
+	*version = 0;
+	if (dst != NULL) {
+		if (nsp_session_open(dst_url, opts, false, 1, dst, err) != 0)
+			return -1;
+		*version = PQserverVersion(*dst);
+		return 0;
+	}
+	PGconn *conn = NULL;
+	nsp_error ignored;
+	nsp_error_clear(&ignored);
+	if (nsp_conn_open(dst_url, "destination", opt_connect_timeout(opts), &conn, &ignored) == 0)
+		*version = PQserverVersion(conn);
+	else
+		nsp_log(h, NSP_LOG_WARNING,
+			"the plan does not check what the destination's PostgreSQL major can hold: %s",
+			ignored.message);
+	PQfinish(conn);
+	return 0;
+}
+
+static int plan_from_source(nsp_plugin *h, const char *source_url, const char *dst_url,
+			    PGconn **dst, const Neosync__Plugin__V1__SchemaPluginOptions *opts,
+			    const char *job_id, const table_selection *sel,
+			    Neosync__Plugin__V1__Plan **plan, nsp_error *err)
 {
 	PGconn *src = NULL;
 	if (nsp_conn_open(source_url, "source", opt_connect_timeout(opts), &src, err) != 0)
 		return -1;
-	if (nsp_verify_source_version(PQserverVersion(src), err) != 0) { /* plan_verify.h */
+	int dst_version = 0;
+	if (nsp_verify_source_version(PQserverVersion(src), err) != 0 || /* plan_verify.h */
+	    destination_version(h, dst_url, opts, dst, &dst_version, err) != 0) {
 		PQfinish(src);
 		return -1;
 	}
@@ -174,8 +206,12 @@ static int plan_from_source(nsp_plugin *h, const char *source_url,
 	if (rc == 0) {
 		if (sel->n_include > 0 || sel->n_exclude > 0)
 			nsp_log(h, NSP_LOG_INFO, "%zu objects concern the selected tables", model.nobjects);
-		rc = nsp_plan_build(&model, opts, job_id, plan, err);
+		rc = nsp_dest_compat_mark(&model, dst_version, err);
 	}
+	if (rc == 0)
+		rc = nsp_plan_build(&model, opts, job_id, plan, err);
+	if (rc == 0)
+		(*plan)->destination_server_version = (uint32_t)(dst_version > 0 ? dst_version : 0);
 	if (rc == 0)
 		rc = nsp_plan_sign(*plan, err); /* with NEOSYNC_PLAN_KEY set: plan_verify.h */
 	nsp_model_free(&model);
@@ -222,17 +258,15 @@ int nsp_hook_pre_sync(nsp_plugin *h, const uint8_t *in, size_t in_len, uint8_t *
 		remember_ids(h, req->job_id, req->run_id);
 		table_selection sel = {req->tables, req->exclude_tables, req->n_tables,
 				       req->n_exclude_tables};
-		if (plan_from_source(h, req->source->postgres->url, req->options, req->job_id, &sel,
+		PGconn *dst = NULL;
+		if (plan_from_source(h, req->source->postgres->url, req->destination->postgres->url,
+				     req->dry_run ? NULL : &dst, req->options, req->job_id, &sel,
 				     &resp->plan, &err) == 0 &&
 		    !req->dry_run) {
-			PGconn *dst = NULL;
-			if (nsp_session_open(req->destination->postgres->url, req->options, false, 1, &dst,
-					     &err) == 0 &&
-			    nsp_verify_distinct_databases(dst, req->source->postgres->url,
+			if (nsp_verify_distinct_databases(dst, req->source->postgres->url,
 							  opt_connect_timeout(req->options), &err) == 0)
 				nsp_apply_pre(h, dst, req->destination->postgres->url, req->options,
 					      resp->plan, &results, &err);
-			PQfinish(dst);
 			/* Strip appends the steps that re-create what it dropped: sign the final plan. */
 			nsp_error sign_err;
 			nsp_error_clear(&sign_err);
@@ -240,6 +274,7 @@ int nsp_hook_pre_sync(nsp_plugin *h, const uint8_t *in, size_t in_len, uint8_t *
 			    err.code == EC(OK))
 				err = sign_err;
 		}
+		PQfinish(dst);
 	}
 	resp->summary = nsp_results_summarize(&results, nsp_now_us() - start);
 	finish_results(&results, &resp->results, &resp->n_results);
@@ -284,8 +319,9 @@ int nsp_hook_post_sync(nsp_plugin *h, const uint8_t *in, size_t in_len, uint8_t 
 		if (req->replan) {
 			table_selection sel = {req->tables, req->exclude_tables, req->n_tables,
 					       req->n_exclude_tables};
-			if (plan_from_source(h, req->source->postgres->url, req->options, req->job_id, &sel,
-					     &replanned, &err) == 0)
+			if (plan_from_source(h, req->source->postgres->url,
+					     req->destination->postgres->url, NULL, req->options,
+					     req->job_id, &sel, &replanned, &err) == 0)
 				plan = replanned;
 		} else if (plan == NULL) {
 			nsp_error_set(&err, EC(INVALID_ARGUMENT),

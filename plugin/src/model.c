@@ -84,6 +84,9 @@ void nsp_model_free_object(nsp_object *o)
 		free(o->extra_lock_tables[i]);
 	free(o->extra_lock_tables);
 	free(o->extra_lock_modes);
+	for (size_t i = 0; i < o->nbuiltin_functions; i++)
+		free(o->builtin_functions[i]);
+	free(o->builtin_functions);
 	free(o);
 }
 
@@ -208,6 +211,30 @@ int nsp_object_set_address(nsp_object *o, const char *type, const char *names, c
 int nsp_object_set_skip_reason(nsp_object *o, const char *reason)
 {
 	return dup_into(&o->skip_reason, reason);
+}
+
+void nsp_object_require_major(nsp_object *o, int major, const char *feature)
+{
+	if (major > o->min_major) {
+		o->min_major = major;
+		o->min_major_feature = feature;
+	}
+}
+
+int nsp_object_uses_builtin_function(nsp_object *o, const char *regprocedure)
+{
+	for (size_t i = 0; i < o->nbuiltin_functions; i++)
+		if (strcmp(o->builtin_functions[i], regprocedure) == 0)
+			return 0;
+	char **grown = realloc(o->builtin_functions, (o->nbuiltin_functions + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return -1;
+	o->builtin_functions = grown;
+	grown[o->nbuiltin_functions] = strdup(regprocedure);
+	if (grown[o->nbuiltin_functions] == NULL)
+		return -1;
+	o->nbuiltin_functions++;
+	return 0;
 }
 
 int nsp_object_needs(nsp_object *o, size_t other_index)

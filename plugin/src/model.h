@@ -57,6 +57,12 @@ typedef struct nsp_object {
 	char *sql;                           /* the statement(s) of the step */
 	uint64_t cost;                       /* scheduling hint: bytes of the table it reads */
 	char *skip_reason;                   /* non-NULL: not attempted, reported skipped */
+	bool unsupported;                    /* the destination's major cannot hold it: skip_reason
+					      * says why; reported failed (dest_compat.c) */
+	int min_major;                       /* oldest destination major that can hold it (0: any) */
+	const char *min_major_feature;       /* the feature that needs it (a string literal) */
+	char **builtin_functions;            /* built-in functions its SQL calls, as regprocedure */
+	size_t nbuiltin_functions;           /* text (checked on an older destination) */
 	char *address_type;                  /* pg_identify_object_as_address of the object a comment */
 	char *address_names;                 /* is about: type, names and args joined by '\x1f' */
 	char *address_args;
@@ -99,6 +105,11 @@ int nsp_object_set_sql(nsp_object *o, const char *sql);
 /* Another relation the step locks besides its table (a foreign key locks the referenced one). */
 int nsp_object_add_lock(nsp_object *o, const char *quoted_table, Neosync__Plugin__V1__LockMode mode);
 int nsp_object_set_skip_reason(nsp_object *o, const char *reason);
+/* The object needs a destination of PostgreSQL `major` or later for `feature` (a string literal
+ * naming what that major added, e.g. "virtual generated columns"); the highest need wins. */
+void nsp_object_require_major(nsp_object *o, int major, const char *feature);
+/* The object's SQL calls the built-in function `regprocedure` (e.g. "uuidv7()"). */
+int nsp_object_uses_builtin_function(nsp_object *o, const char *regprocedure);
 /* The address of the object the step is about (names and args joined by '\x1f'). */
 int nsp_object_set_address(nsp_object *o, const char *type, const char *names, const char *args);
 int nsp_object_needs(nsp_object *o, size_t other_index);

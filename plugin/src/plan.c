@@ -252,6 +252,7 @@ static Neosync__Plugin__V1__Step *make_step(const nsp_object *o, uint32_t id, co
 	s->sql = nsp_pb_str(o->sql);
 	s->cost = o->cost;
 	s->skip_reason = nsp_pb_str(o->skip_reason);
+	s->unsupported = o->unsupported;
 	if (o->nneeds > 0) {
 		s->depends_on = malloc(o->nneeds * sizeof(uint32_t));
 		if (s->depends_on != NULL) {

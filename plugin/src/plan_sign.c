@@ -139,6 +139,7 @@ static void mac_step(mac *m, const Neosync__Plugin__V1__Step *s)
 	mac_u64(m, a ? a->n_args : 0);
 	for (size_t k = 0; a && k < a->n_args; k++)
 		mac_str(m, a->args[k]);
+	mac_u64(m, s->unsupported);
 }
 
 int nsp_plan_mac(const Neosync__Plugin__V1__Plan *plan, const uint8_t *key, size_t keylen,
@@ -151,6 +152,7 @@ int nsp_plan_mac(const Neosync__Plugin__V1__Plan *plan, const uint8_t *key, size
 	mac_str(&m, plan->job_id);
 	mac_str(&m, plan->created_at);
 	mac_u64(&m, plan->source_server_version);
+	mac_u64(&m, plan->destination_server_version);
 	mac_u64(&m, plan->n_steps);
 	for (size_t i = 0; i < plan->n_steps; i++)
 		mac_step(&m, plan->steps[i]);

@@ -47,6 +47,13 @@ Neosync__Plugin__V1__StepResult *nsp_results_add(nsp_results *results,
 	return r;
 }
 
+void nsp_result_set_sqlstate(Neosync__Plugin__V1__StepResult *r, const char *state)
+{
+	if (r->sqlstate != protobuf_c_empty_string)
+		free(r->sqlstate);
+	r->sqlstate = nsp_pb_str(state);
+}
+
 void nsp_result_set_pg_error(Neosync__Plugin__V1__StepResult *r, const PGresult *res, PGconn *conn)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;

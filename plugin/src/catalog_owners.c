@@ -240,7 +240,8 @@ static int load_owners(nsp_catalog_ctx *ctx, nsp_strbuf *sql, owner_steps *steps
 /* Rows of the privileges query: one per object (or column) and grantee, in ACL order. */
 enum {
 	A_CLASSID, A_OID, A_TYPE, A_IDENTITY, A_ATTNUM, A_OWNER, A_GRANTEE, A_PRIVS, A_GRANTABLE,
-	A_EXTENSION /* the extension the object is a member of, NULL if none */
+	A_EXTENSION, /* the extension the object is a member of, NULL if none */
+	A_OWNER_ALL, /* the owner's own entry, holding every privilege the source's major has */
 };
 
 /* REVOKE ALL ... FROM PUBLIC, the owner and every grantee of the object's rows [first, end). */
@@ -271,6 +272,11 @@ static void append_grants(nsp_strbuf *sql, const nsp_catalog_ctx *ctx, PGresult 
 		const char *privs = nsp_cell(res, i, col);
 		if (privs == NULL)
 			continue;
+		/* The owner with every privilege: ALL, which on a newer destination includes what
+		 * its major added (MAINTAIN, 17), as the owner's default there does and as pg_dump's
+		 * restore gives (issue 13). */
+		if (col == A_PRIVS && nsp_cell_bool(res, i, A_OWNER_ALL))
+			privs = "ALL";
 		nsp_strbuf_appendf(sql, "GRANT %s ON %s TO ", privs, on);
 		nsp_catalog_append_role(sql, ctx, grantee);
 		nsp_strbuf_append(sql, col == A_GRANTABLE ? " WITH GRANT OPTION;\n" : ";\n");
@@ -322,12 +328,12 @@ static int load_acls(nsp_catalog_ctx *ctx, nsp_strbuf *sql, const owner_steps *s
 	PGresult *res = nsp_catalog_query(
 		ctx, "privileges",
 		"WITH o AS (" OWNED_OBJECTS "), "
-		"a0 AS (SELECT o.classid, o.oid, 0 AS attnum, NULL::pg_catalog.name AS attname, o.owner, o.acl "
+		"a0 AS (SELECT o.classid, o.oid, 0 AS attnum, NULL::pg_catalog.name AS attname, o.owner, o.acl, o.k "
 		"      FROM o WHERE o.acl IS NOT NULL AND (o.oid >= 16384 "
 		"        OR o.classid = 'pg_catalog.pg_namespace'::pg_catalog.regclass) "
 		"      UNION ALL "
 		"      SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, at.attrelid, at.attnum, at.attname, "
-		"        c.relowner, at.attacl "
+		"        c.relowner, at.attacl, NULL "
 		"      FROM pg_catalog.pg_attribute at JOIN pg_catalog.pg_class c ON c.oid = at.attrelid "
 		"      WHERE at.attacl IS NOT NULL AND at.attnum > 0 AND NOT at.attisdropped "
 		"        AND c.oid >= 16384 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')), "
@@ -347,9 +353,13 @@ static int load_acls(nsp_catalog_ctx *ctx, nsp_strbuf *sql, const owner_steps *s
 		"SELECT e.classid, e.oid, i.type, i.identity, e.attnum, pg_catalog.pg_get_userbyid(e.owner), "
 		"  CASE WHEN e.grantee = 0 THEN '' ELSE pg_catalog.pg_get_userbyid(e.grantee) END, "
 		"  pg_catalog.string_agg(e.priv, ', ' ORDER BY e.ord) FILTER (WHERE NOT e.is_grantable), "
-		"  pg_catalog.string_agg(e.priv, ', ' ORDER BY e.ord) FILTER (WHERE e.is_grantable), e.ext "
+		"  pg_catalog.string_agg(e.priv, ', ' ORDER BY e.ord) FILTER (WHERE e.is_grantable), e.ext, "
+		"  e.attnum = 0 AND e.grantee = e.owner AND e.k IS NOT NULL AND "
+		"    pg_catalog.count(*) FILTER (WHERE NOT e.is_grantable) = (SELECT pg_catalog.count(*) "
+		"      FROM pg_catalog.aclexplode(pg_catalog.acldefault(e.k::pg_catalog.\"char\", e.owner)) d "
+		"      WHERE d.grantee = e.owner) "
 		"FROM e CROSS JOIN LATERAL pg_catalog.pg_identify_object(e.classid, e.oid, 0) i "
-		"GROUP BY e.classid, e.oid, i.type, i.identity, e.attnum, e.owner, e.grantee, e.ext "
+		"GROUP BY e.classid, e.oid, i.type, i.identity, e.attnum, e.owner, e.grantee, e.ext, e.k "
 		"ORDER BY 1, 2, 5, pg_catalog.min(e.ord)");
 	if (res == NULL)
 		return -1;

@@ -418,8 +418,6 @@ static void require_majors(nsp_object *o, const PGresult *tabs, int i, const PGr
 		if ((comp != NULL && (comp[0] == 'p' || comp[0] == 'l')) ||
 		    nsp_cell_bool(cols, r, A_INH_COMPRESSION))
 			nsp_object_require_major(o, 14, "column compression methods (SET COMPRESSION)");
-		if (nsp_cell(tabs, i, T_RELKIND)[0] == 'p' && !cell_empty(cols, r, A_IDENTITY))
-			nsp_object_require_major(o, 17, "identity columns in partitioned tables");
 	}
 }
 

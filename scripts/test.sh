@@ -64,14 +64,18 @@ fi
 #   the shorter tests of the same code paths do not: rerun, presync_batches and catalog_queries
 #   (thousands of tables or a large table), the deploy_* packaging tests, the valgrind tests
 #   (valgrind does not run an ASan binary: they skip themselves there anyway), major_cross and
-#   major_19 (servers of other majors, the same code paths; major_18, which reads 18's catalog,
-#   stays).
+#   major_19 and major_catalog_queries (servers of other majors, the same code paths; major_18,
+#   which reads 18's catalog, stays);
+# - and the version matrix (major_matrix) runs a small part of itself: one pair each way on the
+#   fixtures with the newest features (NSP_ASAN_MATRIX_PAIRS, NSP_ASAN_MATRIX_FIXTURES).
 # This keeps the whole command well under 15 minutes on 2 cores. NSP_ASAN_EXCLUDE replaces the
 # list ("" runs all).
-asan_exclude=${NSP_ASAN_EXCLUDE-'^integration\.(grpc_load|lock_waits|cancel|rerun|presync_batches|catalog_queries|deploy_.*|valgrind|grpc_valgrind|major_cross|major_19)$'}
+asan_exclude=${NSP_ASAN_EXCLUDE-'^integration\.(grpc_load|lock_waits|cancel|rerun|presync_batches|catalog_queries|deploy_.*|valgrind|grpc_valgrind|major_cross|major_19|major_catalog_queries)$'}
 if [[ $sanitize != 0 ]]; then
   # detect_leaks: LeakSanitizer on (the default on Linux; said explicitly); abort on the first UBSan
   # report (-fno-sanitize-recover makes UBSan reports fatal already).
+  NSP_MATRIX_PAIRS=${NSP_ASAN_MATRIX_PAIRS:-15-18 18-17} \
+  NSP_MATRIX_FIXTURES=${NSP_ASAN_MATRIX_FIXTURES:-pg18 newer} \
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1} \
   UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
     build_and_test "$asan_build" "sanitizer (ASan+UBSan)" "$asan_exclude" -DNSP_SANITIZE=ON || overall=1

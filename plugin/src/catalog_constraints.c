@@ -241,7 +241,9 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 		only = !partitioned;
 		/* VALIDATE of a key referencing a partitioned table leaves the pieces on the
 		 * referenced partitions marked not validated (seen on 15): add those validated. */
-		split_fk = validated && (!partitioned || ctx->server_version >= 180000) &&
+		split_fk = validated &&
+			   (!partitioned || (ctx->server_version >= 180000 &&
+					     (ctx->model->dst_version == 0 || ctx->model->dst_version >= 180000))) &&
 			   !(nsp_cell(res, i, 15) != NULL && nsp_cell(res, i, 15)[0] == 'p');
 		break;
 	}
@@ -301,7 +303,7 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 		nsp_object_require_major(o, 18, "temporal keys (WITHOUT OVERLAPS, PERIOD)");
 	if (contype == 'n')
 		nsp_object_require_major(o, 18, "NOT VALID NOT NULL constraints");
-	if (contype == 'u' && strstr(def, "UNIQUE NULLS NOT DISTINCT") == def) {
+	if ((contype == 'u' || contype == 'p') && strstr(def, " NULLS NOT DISTINCT") != NULL) {
 		nsp_object_require_major(o, 15, "UNIQUE NULLS NOT DISTINCT");
 		if (index != NULL)
 			nsp_object_require_major(index, 15, "UNIQUE NULLS NOT DISTINCT");

@@ -83,8 +83,6 @@ static nsp_object *add_index_step(nsp_catalog_ctx *ctx, const index_row *r,
 	    nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, r->oid}) != 0)
 		return NULL;
 	o->cost = r->cost;
-	if (strncmp(sql, "CREATE UNIQUE INDEX ", 20) == 0 && strstr(sql, ") NULLS NOT DISTINCT") != NULL)
-		nsp_object_require_major(o, 15, "UNIQUE NULLS NOT DISTINCT"); /* dest_compat.h */
 	return o;
 }
 
@@ -127,6 +125,9 @@ static int add_index(nsp_catalog_ctx *ctx, const PGresult *res, int i, const ind
 		    nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, r->table_oid}) != 0)
 			return -1;
 		o->cost = r->cost;
+		if (strncmp(sql->data, "CREATE UNIQUE INDEX ", 20) == 0 &&
+		    strstr(sql->data, ") NULLS NOT DISTINCT") != NULL) /* dest_compat.h */
+			nsp_object_require_major(o, 15, "UNIQUE NULLS NOT DISTINCT");
 	}
 
 	if (r->parent_oid != 0) {

@@ -305,8 +305,13 @@ static int add_privileges(nsp_catalog_ctx *ctx, nsp_strbuf *sql, PGresult *res, 
 	nsp_strbuf_reset(sql);
 	if (nsp_cell_oid(res, first, A_ATTNUM) == 0)
 		append_revoke_all(sql, ctx, res, first, end, on.data);
-	for (int i = first; i < end; i++)
+	bool maintain = false;
+	for (int i = first; i < end; i++) {
 		append_grants(sql, ctx, res, i, on.data);
+		for (int col = A_PRIVS; col <= A_GRANTABLE; col++)
+			maintain = maintain || (nsp_cell(res, i, col) != NULL &&
+						strstr(nsp_cell(res, i, col), "MAINTAIN") != NULL);
+	}
 	if (sql->len > 0 && sql->data[sql->len - 1] == '\n')
 		sql->data[--sql->len] = '\0';
 	int rc = -1;
@@ -315,6 +320,8 @@ static int add_privileges(nsp_catalog_ctx *ctx, nsp_strbuf *sql, PGresult *res, 
 	if (o != NULL) {
 		const owner_step *owner = owner_step_of(steps, ref);
 		rc = owner == NULL ? 0 : nsp_object_needs(o, owner->index);
+		if (maintain) /* dest_compat.h */
+			nsp_object_require_major(o, 17, "the MAINTAIN privilege");
 	}
 	nsp_strbuf_free(&on);
 	return rc;

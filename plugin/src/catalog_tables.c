@@ -283,7 +283,7 @@ static void render_identity(nsp_strbuf *sql, const char *table, const PGresult *
 
 /* The settings pg_dump can only write as ALTER TABLE, after CREATE TABLE. */
 static void render_column_settings(nsp_strbuf *sql, const char *table, const PGresult *cols, int r,
-				   const col_plan *p)
+				   const col_plan *p, int dst_version)
 {
 	const char *name = nsp_cell(cols, r, A_NAME);
 	if (!p->printed) {
@@ -291,7 +291,9 @@ static void render_column_settings(nsp_strbuf *sql, const char *table, const PGr
 		if (p->named_notnull) {
 			/* 18: a local NOT NULL; made local when the column also inherits one. */
 			if (nsp_cell_bool(cols, r, A_NN_VALID) && nsp_cell_bool(cols, r, A_NN_LOCAL)) {
-				if (nsp_cell_bool(cols, r, A_NN_INHERITED)) {
+				/* Before 18 (an older destination) a NOT NULL has no name: SET NOT NULL. */
+				if (nsp_cell_bool(cols, r, A_NN_INHERITED) ||
+				    (dst_version > 0 && dst_version < 180000)) {
 					alter_column(sql, table, name, "SET NOT NULL");
 				} else {
 					nsp_strbuf_appendf(sql, "\nALTER TABLE ONLY %s ADD CONSTRAINT ", table);
@@ -346,7 +348,7 @@ static void render_column_settings(nsp_strbuf *sql, const char *table, const PGr
 
 /* The whole pre-sync step of table row i: CREATE TABLE and the statements that complete it. */
 static void render_table(nsp_strbuf *sql, const char *qname, const PGresult *tabs, int i,
-			 const PGresult *cols, const col_range *range, int server_version)
+			 const PGresult *cols, const col_range *range, int server_version, int dst_version)
 {
 	bool partition = nsp_cell_bool(tabs, i, T_ISPARTITION);
 	bool child = nsp_cell(tabs, i, T_INHERITS) != NULL;
@@ -383,7 +385,7 @@ static void render_table(nsp_strbuf *sql, const char *qname, const PGresult *tab
 	for (int k = 0; range && k < range->count; k++) {
 		int r = range->first + k;
 		col_plan p = plan_column(cols, r, partition, child, typed, server_version);
-		render_column_settings(sql, qname, cols, r, &p);
+		render_column_settings(sql, qname, cols, r, &p, dst_version);
 		if (nsp_cell(cols, r, A_SEQ_OID))
 			render_identity(sql, qname, cols, r);
 	}
@@ -396,18 +398,10 @@ static void render_table(nsp_strbuf *sql, const char *qname, const PGresult *tab
 
 /* What of the table a destination of an older major cannot hold (dest_compat.h): the table is
  * then not created at all, rather than created with another meaning. */
-static void require_majors(nsp_object *o, const PGresult *tabs, int i, const PGresult *cols,
-			   const col_range *range, int server_version)
+static void require_majors(nsp_object *o, const PGresult *cols, const col_range *range)
 {
-	bool partition = nsp_cell_bool(tabs, i, T_ISPARTITION);
-	bool child = nsp_cell(tabs, i, T_INHERITS) != NULL;
-	bool typed = nsp_cell(tabs, i, T_OFTYPE) != NULL;
 	for (int k = 0; range && k < range->count; k++) {
 		int r = range->first + k;
-		col_plan p = plan_column(cols, r, partition, child, typed, server_version);
-		if (!p.printed && p.named_notnull && nsp_cell_bool(cols, r, A_NN_VALID) &&
-		    nsp_cell_bool(cols, r, A_NN_LOCAL) && !nsp_cell_bool(cols, r, A_NN_INHERITED))
-			nsp_object_require_major(o, 18, "named NOT NULL constraints of inherited columns");
 		const char *gen = nsp_cell(cols, r, A_GENERATED);
 		if (gen != NULL && gen[0] == 'v')
 			nsp_object_require_major(o, 18, "virtual generated columns");
@@ -567,7 +561,8 @@ static int load_tables(nsp_catalog_ctx *ctx, const PGresult *tabs, const PGresul
 		nsp_strbuf_reset(&qname);
 		nsp_strbuf_append_qualified(&qname, nsp, rel);
 		nsp_strbuf_reset(&sql);
-		render_table(&sql, qname.data, tabs, i, cols, range, ctx->server_version);
+		render_table(&sql, qname.data, tabs, i, cols, range, ctx->server_version,
+			     ctx->model->dst_version);
 		char identity[1024];
 		snprintf(identity, sizeof(identity), "%s.%s", nsp, rel);
 		uint64_t cost = strtoull(nsp_cell(tabs, i, T_SIZE) ? nsp_cell(tabs, i, T_SIZE) : "0", NULL, 10);
@@ -581,7 +576,7 @@ static int load_tables(nsp_catalog_ctx *ctx, const PGresult *tabs, const PGresul
 			break;
 		}
 		o->cost = cost;
-		require_majors(o, tabs, i, cols, range, ctx->server_version);
+		require_majors(o, cols, range);
 		rc = link_table(ctx, o, tabs, i, cols, range);
 		if (rc == 0)
 			rc = add_identity_steps(ctx, o, qname.data, cols, range, cost, &sql);

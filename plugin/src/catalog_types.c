@@ -115,9 +115,11 @@ static int load_types(nsp_catalog_ctx *ctx)
 		"WHERE t.typtype = 'r' AND r.rngcanonical = 0 AND " NSP_SQL_USER_SCHEMA("n") " AND "
 		NSP_SQL_NOT_EXT_MEMBER("pg_type", "t.oid") " "
 		"ORDER BY 2, 3",
-		multirange ? "E',\\n    multirange_type_name = ' || pg_catalog.quote_ident(mn.nspname) || '.' || "
-			     "pg_catalog.quote_ident(mt.typname) || "
-			   : "",
+		/* A destination before 14 has no multiranges: the range type without one. */
+		multirange && (ctx->model->dst_version == 0 || ctx->model->dst_version >= 140000)
+			? "E',\\n    multirange_type_name = ' || pg_catalog.quote_ident(mn.nspname) || '.' || "
+			  "pg_catalog.quote_ident(mt.typname) || "
+			: "",
 		multirange ? "mt.oid, mt.typarray" : "0::pg_catalog.oid, 0::pg_catalog.oid",
 		multirange ? "JOIN pg_catalog.pg_type mt ON mt.oid = r.rngmultitypid "
 			     "JOIN pg_catalog.pg_namespace mn ON mn.oid = mt.typnamespace "

@@ -194,6 +194,7 @@ static int plan_from_source(nsp_plugin *h, const char *source_url, const char *d
 		PQfinish(src);
 		return nsp_error_set(err, EC(INTERNAL), "out of memory");
 	}
+	model.dst_version = dst_version;
 	unsigned queries = 0;
 	int rc = nsp_catalog_load(src, source_url, opts, &model, err, &queries);
 	PQfinish(src);

@@ -81,6 +81,8 @@ typedef struct nsp_model {
 	size_t nobjects, cap;
 	struct nsp_alias_map *aliases;       /* catref -> object index */
 	int server_version;                  /* server_version_num of the source */
+	int dst_version;                     /* the destination's, when known (0: not known): a
+					      * few statements are written as its major takes them */
 } nsp_model;
 
 int nsp_model_init(nsp_model *m);

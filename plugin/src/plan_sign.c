@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 #define EC(x) NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_##x
@@ -139,7 +140,6 @@ static void mac_step(mac *m, const Neosync__Plugin__V1__Step *s)
 	mac_u64(m, a ? a->n_args : 0);
 	for (size_t k = 0; a && k < a->n_args; k++)
 		mac_str(m, a->args[k]);
-	mac_u64(m, s->unsupported);
 }
 
 int nsp_plan_mac(const Neosync__Plugin__V1__Plan *plan, const uint8_t *key, size_t keylen,
@@ -152,10 +152,20 @@ int nsp_plan_mac(const Neosync__Plugin__V1__Plan *plan, const uint8_t *key, size
 	mac_str(&m, plan->job_id);
 	mac_str(&m, plan->created_at);
 	mac_u64(&m, plan->source_server_version);
-	mac_u64(&m, plan->destination_server_version);
 	mac_u64(&m, plan->n_steps);
 	for (size_t i = 0; i < plan->n_steps; i++)
 		mac_step(&m, plan->steps[i]);
+	/* Fields added since: after the self-delimiting encoding above, and only when set, so that
+	 * plans signed before them still verify (dest_compat.h). */
+	bool any = plan->destination_server_version != 0;
+	for (size_t i = 0; i < plan->n_steps && !any; i++)
+		any = plan->steps[i]->unsupported;
+	if (any) {
+		mac_str(&m, "destination");
+		mac_u64(&m, plan->destination_server_version);
+		for (size_t i = 0; i < plan->n_steps; i++)
+			mac_u64(&m, plan->steps[i]->unsupported);
+	}
 	return mac_end(&m, out);
 }
 

@@ -137,7 +137,8 @@ def walk(x):
     elif isinstance(x, list):
         for v in x: walk(v)
 walk(doc)
-print("\n".join(sorted(set(out))))
+if out:
+    print("\n".join(sorted(set(out))))
 PY
 }
 
@@ -234,7 +235,6 @@ failed=$load_fail
     for f in "${fixtures[@]}"; do
       [[ -n $f ]] || continue
       c=$(cat "$res/cell-$from-$to-$f" 2>/dev/null || echo "FAIL (no result)")
-      [[ $c == FAIL* ]] && failed=1
       printf ' | %-12s' "${c%% (*}"
     done
     printf '\n'
@@ -249,8 +249,9 @@ failed=$load_fail
 # Every cell's log, job output and (newer -> older) reported steps, for a closer look.
 [[ -n ${NSP_MATRIX_KEEP:-} ]] && mkdir -p "$NSP_MATRIX_KEEP" && cp -r "$res"/. "$NSP_MATRIX_KEEP"/
 for c in "$res"/cell-*; do
-  [[ $c == *.* ]] && continue
+  [[ $(basename "$c") == *.* ]] && continue
   if [[ $(<"$c") == FAIL* ]]; then
+    failed=1
     _nsp_log "$(basename "$c"): $(<"$c")"
     sed -n '1,80p' "$c.log" >&2
     [[ -f $c.reported ]] && { _nsp_log "reported:"; cat "$c.reported" >&2; }

@@ -8,7 +8,8 @@
 #   1. configures build/ with -DNSP_WERROR=ON, builds with two jobs and runs ctest: the cmocka unit
 #      tests, the corpus replay of the fuzz targets and the integration tests, which start their
 #      own throwaway PostgreSQL 15 (scripts/pg-throwaway.sh), and the version tests (label
-#      "versions"), which run servers of 13, 17 and 18 from cached Debian roots (scripts/pg-major.sh;
+#      "versions", among them the version matrix: scripts/version-matrix.sh), which run servers of
+#      13, 17, 18 and 19 from cached Debian roots (scripts/pg-major.sh, made concurrently;
 #      the first run makes the roots: a few minutes more, once per machine);
 #   2. the same in build-asan/ with -DNSP_SANITIZE=ON (ASan + UBSan on everything: plugin, host,
 #      tests; any report fails its test). Tests that exist to run valgrind skip themselves there;

@@ -237,10 +237,19 @@ static int load_owners(nsp_catalog_ctx *ctx, nsp_strbuf *sql, owner_steps *steps
 /* Rows of the privileges query: one per object (or column) and grantee, in ACL order. */
 enum {
 	A_CLASSID, A_OID, A_TYPE, A_IDENTITY, A_ATTNUM, A_OWNER, A_GRANTEE, A_PRIVS, A_GRANTABLE,
-	A_EXTENSION /* the extension the object is a member of, NULL if none */
+	A_EXTENSION, /* the extension the object is a member of, NULL if none */
+	A_GRANTOR    /* who granted: the owner, or a role holding the grant option */
 };
 
-/* REVOKE ALL ... FROM PUBLIC, the owner and every grantee of the object's rows [first, end). */
+static bool same_cell(PGresult *res, int a, int b, int col)
+{
+	const char *x = nsp_cell(res, a, col), *y = nsp_cell(res, b, col);
+	return x == y || (x != NULL && y != NULL && strcmp(x, y) == 0);
+}
+
+/* REVOKE ALL ... FROM PUBLIC, the owner and every grantee of the object's rows [first, end).
+ * CASCADE: on a re-run, grants that a grantee made with its grant option depend on it; they are
+ * granted again below, in the source's order. */
 static void append_revoke_all(nsp_strbuf *sql, const nsp_catalog_ctx *ctx, PGresult *res,
 			      int first, int end, const char *on)
 {
@@ -248,22 +257,33 @@ static void append_revoke_all(nsp_strbuf *sql, const nsp_catalog_ctx *ctx, PGres
 	nsp_catalog_append_role(sql, ctx, nsp_cell(res, first, A_OWNER));
 	for (int i = first; i < end && nsp_cell_oid(res, i, A_ATTNUM) == 0; i++) {
 		const char *grantee = nsp_cell(res, i, A_GRANTEE);
-		if (grantee == NULL || grantee[0] == '\0' ||
+		bool named = false;
+		for (int j = first; j < i && !named; j++)
+			named = same_cell(res, i, j, A_GRANTEE);
+		if (named || grantee == NULL || grantee[0] == '\0' ||
 		    strcmp(grantee, nsp_cell(res, first, A_OWNER)) == 0)
 			continue;
 		nsp_strbuf_append(sql, ", ");
 		nsp_catalog_append_role(sql, ctx, grantee);
 	}
-	nsp_strbuf_append(sql, ";\n");
+	nsp_strbuf_append(sql, " CASCADE;\n");
 }
 
-/* GRANT privs ON ... TO grantee [WITH GRANT OPTION], for the plain and the grantable ones. */
+/* GRANT privs ON ... TO grantee [WITH GRANT OPTION], for the plain and the grantable ones. A
+ * grant made by a role other than the owner (with the grant option it was given earlier in the
+ * ACL) is made as that role, so the destination records the same grantor, as pg_dump does. */
 static void append_grants(nsp_strbuf *sql, const nsp_catalog_ctx *ctx, PGresult *res, int i,
 			  const char *on)
 {
-	const char *grantee = nsp_cell(res, i, A_GRANTEE);
+	const char *grantee = nsp_cell(res, i, A_GRANTEE), *grantor = nsp_cell(res, i, A_GRANTOR);
 	if (grantee == NULL)
 		return; /* an empty ACL: nothing to grant */
+	bool as_grantor = grantor != NULL && strcmp(grantor, nsp_cell(res, i, A_OWNER)) != 0;
+	if (as_grantor) {
+		nsp_strbuf_append(sql, "SET LOCAL ROLE ");
+		nsp_catalog_append_role(sql, ctx, grantor);
+		nsp_strbuf_append(sql, ";\n");
+	}
 	for (int col = A_PRIVS; col <= A_GRANTABLE; col++) {
 		const char *privs = nsp_cell(res, i, col);
 		if (privs == NULL)
@@ -272,6 +292,8 @@ static void append_grants(nsp_strbuf *sql, const nsp_catalog_ctx *ctx, PGresult 
 		nsp_catalog_append_role(sql, ctx, grantee);
 		nsp_strbuf_append(sql, col == A_GRANTABLE ? " WITH GRANT OPTION;\n" : ";\n");
 	}
+	if (as_grantor)
+		nsp_strbuf_append(sql, "RESET ROLE;\n");
 }
 
 /* The step of one object: its rows are [first, end), object-level ones (attnum 0) first. */
@@ -337,16 +359,17 @@ static int load_acls(nsp_catalog_ctx *ctx, nsp_strbuf *sql, const owner_steps *s
 		"      LEFT JOIN pg_catalog.pg_init_privs ip ON ip.classoid = a0.classid AND ip.objoid = a0.oid "
 		"        AND ip.objsubid = a0.attnum "
 		"      WHERE xd.objid IS NULL OR a0.acl IS DISTINCT FROM ip.initprivs), "
-		"e AS (SELECT a.*, x.grantee, x.is_grantable, x.ord, x.privilege_type || "
+		"e AS (SELECT a.*, x.grantor, x.grantee, x.is_grantable, x.ord, x.privilege_type || "
 		"        CASE WHEN a.attnum > 0 THEN '(' || pg_catalog.quote_ident(a.attname) || ')' ELSE '' END AS priv "
 		"      FROM a LEFT JOIN LATERAL pg_catalog.aclexplode(a.acl) WITH ORDINALITY "
 		"        x(grantor, grantee, privilege_type, is_grantable, ord) ON true) "
 		"SELECT e.classid, e.oid, i.type, i.identity, e.attnum, pg_catalog.pg_get_userbyid(e.owner), "
 		"  CASE WHEN e.grantee = 0 THEN '' ELSE pg_catalog.pg_get_userbyid(e.grantee) END, "
 		"  pg_catalog.string_agg(e.priv, ', ' ORDER BY e.ord) FILTER (WHERE NOT e.is_grantable), "
-		"  pg_catalog.string_agg(e.priv, ', ' ORDER BY e.ord) FILTER (WHERE e.is_grantable), e.ext "
+		"  pg_catalog.string_agg(e.priv, ', ' ORDER BY e.ord) FILTER (WHERE e.is_grantable), e.ext, "
+		"  pg_catalog.pg_get_userbyid(e.grantor) "
 		"FROM e CROSS JOIN LATERAL pg_catalog.pg_identify_object(e.classid, e.oid, 0) i "
-		"GROUP BY e.classid, e.oid, i.type, i.identity, e.attnum, e.owner, e.grantee, e.ext "
+		"GROUP BY e.classid, e.oid, i.type, i.identity, e.attnum, e.owner, e.grantee, e.ext, e.grantor "
 		"ORDER BY 1, 2, 5, pg_catalog.min(e.ord)");
 	if (res == NULL)
 		return -1;

@@ -12,7 +12,7 @@
 # in WORKDIR too (no $HOME needed).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-work=${1:?usage: go.sh WORKDIR GO-ARGS...}
+work=$(realpath -m "${1:?usage: go.sh WORKDIR GO-ARGS...}")
 shift
 mkdir -p "$work/gopath/src" "$work/cache"
 link=$work/gopath/src/neosync-schema-plugin

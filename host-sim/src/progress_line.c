@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "host_api.h"
 
@@ -37,6 +39,8 @@ static void append_left(char *out, size_t outlen, double left)
 	if (n >= outlen)
 		return;
 	long s = (long)(left + 0.5);
+	if (s < 1)
+		return; /* "~0 s left" says nothing */
 	if (s < 60)
 		snprintf(out + n, outlen - n, "  ~%ld s left", s);
 	else
@@ -71,6 +75,17 @@ void nsp_progress_render_steps(char *out, size_t outlen, const char *phase, unsi
 		append_left(out, outlen, elapsed / (double)done * (double)(total - done));
 }
 
+/* Cut `line` to the terminal's width: a line that wraps cannot be rewritten in place. */
+static void show(char *line)
+{
+	struct winsize ws;
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 10 && strlen(line) >= ws.ws_col) {
+		line[ws.ws_col - 4] = '\0';
+		strcat(line, "...");
+	}
+	nsp_host_status(line);
+}
+
 /* --- trackers: the phase running now ------------------------------------------------------------ */
 
 typedef struct running_step {
@@ -98,7 +113,7 @@ void nsp_progress_copy_begin(size_t total)
 	copy_bytes = 0;
 	nsp_progress_render_copy(line, sizeof(line), 0, total, 0, 0, 0);
 	pthread_mutex_unlock(&mu);
-	nsp_host_status(line);
+	show(line);
 }
 
 void nsp_progress_copy_table(int64_t rows, uint64_t bytes, size_t done, size_t total)
@@ -111,7 +126,7 @@ void nsp_progress_copy_table(int64_t rows, uint64_t bytes, size_t done, size_t t
 	nsp_progress_render_copy(line, sizeof(line), done, total, copy_rows, copy_bytes,
 				 now_s() - copy_start);
 	pthread_mutex_unlock(&mu);
-	nsp_host_status(line);
+	show(line);
 }
 
 static const char *phase_word(Neosync__Plugin__V1__Phase phase)
@@ -177,5 +192,5 @@ void nsp_progress_step_event(const char *hook, const Neosync__Plugin__V1__Progre
 	if (finished)
 		nsp_host_status_clear();
 	else
-		nsp_host_status(line);
+		show(line);
 }

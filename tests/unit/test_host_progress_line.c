@@ -33,6 +33,9 @@ static void copy_line(void **state)
 	assert_string_equal(line, "data step  0/69 tables  0 rows  0 B");
 	nsp_progress_render_copy(line, sizeof(line), 69, 69, 44547, 1024, 1.0);
 	assert_string_equal(line, "data step  69/69 tables  44547 rows  1.0 KiB  1.0 KiB/s");
+	/* Under a second left: no estimate ("~0 s left" says nothing). */
+	nsp_progress_render_copy(line, sizeof(line), 68, 69, 1, 1024, 1.0);
+	assert_null(strstr(line, "left"));
 }
 
 static void steps_line(void **state)

@@ -163,8 +163,7 @@ func renderSteps(phase string, done, total uint32, long *stepStart, elapsed time
 		line += fmt.Sprintf("  longest running: %s (%.1f s)", long.identity, time.Since(long.at).Seconds())
 	}
 	if done > 0 && total > done {
-		left := time.Duration(float64(elapsed) / float64(done) * float64(total-done))
-		line += "  ~" + roundLeft(left) + " left"
+		line += timeLeft(time.Duration(float64(elapsed) / float64(done) * float64(total-done)))
 	}
 	return line
 }
@@ -220,17 +219,21 @@ func renderCopy(done, tables int, rows, bytes, sizeDone, sizeTotal int64, elapse
 		line += "  " + humanBytes(float64(bytes)/s) + "/s"
 	}
 	if sizeDone > 0 && sizeTotal > sizeDone {
-		left := time.Duration(float64(elapsed) * float64(sizeTotal-sizeDone) / float64(sizeDone))
-		line += "  ~" + roundLeft(left) + " left"
+		line += timeLeft(time.Duration(float64(elapsed) * float64(sizeTotal-sizeDone) / float64(sizeDone)))
 	}
 	return line
 }
 
-func roundLeft(d time.Duration) string {
-	if d < time.Minute {
-		return fmt.Sprintf("%d s", int(d.Seconds()+0.5))
+// timeLeft: "  ~12 s left", "  ~3 min 4 s left"; nothing under a second (it says nothing).
+func timeLeft(d time.Duration) string {
+	s := int(d.Seconds() + 0.5)
+	switch {
+	case s < 1:
+		return ""
+	case s < 60:
+		return fmt.Sprintf("  ~%d s left", s)
 	}
-	return fmt.Sprintf("%d min %d s", int(d.Minutes()), int(d.Seconds())%60)
+	return fmt.Sprintf("  ~%d min %d s left", s/60, s%60)
 }
 
 func humanBytes(b float64) string {

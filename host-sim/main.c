@@ -300,6 +300,8 @@ static int cmd_run(int argc, char **argv)
 	if (remote != NULL && remote[0] == '\0')
 		return usage_error(cmd, "%s", "--remote needs an address");
 	nsp_job_set_remote(remote);
+	if (json)
+		nsp_host_set_progress(false); /* --json: plain log lines, no live line */
 
 	char err[256];
 	if (nsp_host_signals_install(err, sizeof(err)) != 0) {

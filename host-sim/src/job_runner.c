@@ -15,6 +15,7 @@
 #include "hydrate.h"
 #include "job_config.h"
 #include "loader.h"
+#include "progress_line.h"
 #include "redact.h"
 
 /* Record the job's fatal error (vsnprintf: messages are cut at the report's limit on purpose). */
@@ -227,9 +228,11 @@ static void on_table_done(void *ctx, const nsp_hydrate_table *t, size_t done, si
 	else
 		snprintf(line, sizeof(line), "[hydrate] %zu/%zu %s.%s: %lld rows in %.3f s", done,
 			 total, t->schema, t->table, (long long)t->rows, t->seconds);
-	if (nsp_host_progress_enabled())
-		nsp_host_status_done(line);
-	else
+	if (nsp_host_progress_enabled()) {
+		if (t->error[0] != '\0')
+			nsp_host_status_done(line);
+		nsp_progress_copy_table(t->rows, t->bytes, done, total);
+	} else
 		nsp_host_logf("hydrate", NSP_LOG_DEBUG, "%s", line + 10);
 }
 
@@ -452,6 +455,7 @@ int nsp_job_run(const char *config_path, nsp_report *r)
 			      r->ntables == 1 ? "" : "s",
 			      r->tables_from_plan ? "pre-sync plan" : "job config");
 		r->hydration_ran = true;
+		nsp_progress_copy_begin(r->ntables);
 		if (r->ntables > 0 &&
 		    nsp_hydrate_run(source, dest, r->tables, r->ntables, parallelism, truncate,
 				    on_table_done, NULL, hydrate_cancelled, NULL, err, sizeof(err)) != 0)

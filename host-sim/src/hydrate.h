@@ -59,8 +59,9 @@ typedef void (*nsp_hydrate_progress_fn)(void *ctx, const nsp_hydrate_table *t, s
 
 /* The tables to copy when no plan is available: source tables matching any of cfg->tables
  * (every table outside pg_catalog, information_schema, pg_toast*, pg_temp* and not owned by an
- * extension, when the list is empty) and none of cfg->exclude_tables. Patterns: `*` any run of
- * characters, `?` one character, case-sensitive, matched against the unquoted catalog names;
+ * extension, when the list is empty) and none of cfg->exclude_tables. Patterns (table_pattern.h,
+ * the matcher the plugin's selection uses): `*` any run of characters, `?` one (UTF-8) character,
+ * case-sensitive, matched against the unquoted catalog names;
  * an empty schema or table in a pattern means `*`. A partitioned table that is selected brings its
  * leaf partitions; excluding a partitioned table excludes its partitions. Result sorted by schema,
  * table. *out is malloc'd (free with nsp_hydrate_tables_free); *n may be 0. */

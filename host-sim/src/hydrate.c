@@ -457,34 +457,6 @@ int nsp_hydrate_tables_from_list(const char *source_url, const nsp_hydrate_ref *
 	return 0;
 }
 
-int nsp_hydrate_tables_from_plan(const char *source_url, const Neosync__Plugin__V1__Plan *plan,
-                                 nsp_hydrate_table **out, size_t *n, char *err, size_t errlen)
-{
-	*out = NULL;
-	*n = 0;
-	if (plan == NULL || plan->n_steps == 0)
-		return 0;
-	nsp_hydrate_ref *refs = calloc(plan->n_steps, sizeof *refs);
-	if (refs == NULL) {
-		set_err(err, errlen, "out of memory");
-		return -1;
-	}
-	size_t k = 0;
-	for (size_t i = 0; i < plan->n_steps; i++) {
-		const Neosync__Plugin__V1__Step *st = plan->steps[i];
-		if (st == NULL || st->kind != NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_TABLE)
-			continue;
-		if (st->skip_reason != NULL && st->skip_reason[0] != '\0')
-			continue;
-		refs[k].schema = st->schema;
-		refs[k].table = st->name;
-		k++;
-	}
-	int rc = nsp_hydrate_tables_from_list(source_url, refs, k, out, n, err, errlen);
-	free(refs);
-	return rc;
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* the run                                                                                     */
 

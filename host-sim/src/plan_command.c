@@ -753,33 +753,11 @@ static int hydrate_cancelled(void *ctx)
 static int run_hydration(phase_job *j)
 {
 	char err[1024];
-	size_t cap = 0;
-	for (size_t i = 0; i < j->nhooks; i++)
-		cap += j->report.hooks[i].pre->plan->n_steps;
-	nsp_hydrate_ref *refs = calloc(cap ? cap : 1, sizeof(*refs));
-	if (refs == NULL) {
+	nsp_hydrate_ref *refs = NULL;
+	size_t n = 0;
+	if (nsp_report_created_tables(&j->report, &refs, &n) < 0) {
 		put_msg(j->report.fatal, sizeof(j->report.fatal), "out of memory");
 		return -1;
-	}
-	size_t n = 0;
-	for (size_t i = 0; i < j->nhooks; i++) {
-		const Neosync__Plugin__V1__PreSyncResponse *pre = j->report.hooks[i].pre;
-		for (size_t s = 0; s < pre->plan->n_steps; s++) {
-			const Neosync__Plugin__V1__Step *st = pre->plan->steps[s];
-			if (st->kind != K(TABLE) || (st->skip_reason != NULL && st->skip_reason[0]))
-				continue;
-			bool not_created = false;
-			for (size_t k = 0; k < pre->n_results; k++)
-				if (pre->results[k]->step_id == st->id &&
-				    (pre->results[k]->status == NEOSYNC__PLUGIN__V1__STEP_STATUS__STEP_STATUS_FAILED ||
-				     pre->results[k]->status == NEOSYNC__PLUGIN__V1__STEP_STATUS__STEP_STATUS_SKIPPED))
-					not_created = true;
-			if (not_created)
-				continue;
-			refs[n].schema = st->schema != NULL ? st->schema : "";
-			refs[n].table = st->name != NULL ? st->name : "";
-			n++;
-		}
 	}
 	j->report.tables_from_plan = true;
 	int rc = n > 0 ? nsp_hydrate_tables_from_list(j->source, refs, n, &j->report.tables,

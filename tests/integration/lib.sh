@@ -10,7 +10,7 @@
 #   scripts/pg-throwaway.sh run -- tests/integration/test_pg_harness.sh
 #
 # Environment set by tests/integration/CMakeLists.txt: NSP_PG_DIR, NSP_SOURCE_DIR, NSP_BUILD_DIR,
-# NSP_HOST_SIM, NSP_PLUGIN, NSP_SHARED_FIXTURES.
+# NSP_HOST_SIM, NSP_PLUGIN_HOST, NSP_PLUGIN, NSP_SHARED_FIXTURES.
 #
 # Functions:
 #   nsp_createdb NAME           create a database with a unique name starting with NAME, print its URL

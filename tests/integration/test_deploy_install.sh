@@ -26,6 +26,14 @@ expect_file share/man/man1/neosync-plugin-host.1
 expect_file lib/systemd/system/neosync-plugin-host.service
 expect_file lib/sysusers.d/neosync-plugin-host.conf
 expect_file share/doc/neosync-schema-plugin/README.md
+# The README's links into docs/ resolve in the installed tree.
+for link in $(grep -o '](docs/[a-z0-9-]*\.md' "$NSP_SOURCE_DIR/README.md" | sed 's/^](//' | sort -u); do
+  expect_file "share/doc/neosync-schema-plugin/$link"
+done
+for doc in "$NSP_SOURCE_DIR"/docs/*.md; do
+  cmp -s "$doc" "$prefix/share/doc/neosync-schema-plugin/docs/$(basename "$doc")" ||
+    nsp_fail "docs/$(basename "$doc") not installed (or differs) under P/share/doc/neosync-schema-plugin/docs"
+done
 [[ -x $prefix/bin/neosync-host-sim ]] || nsp_fail "P/bin/neosync-host-sim is not executable"
 expect_file bin/neosync-plugin-host
 [[ -x $prefix/bin/neosync-plugin-host && ! -L $prefix/bin/neosync-plugin-host ]] ||

@@ -70,7 +70,9 @@ for path in \
     /usr/share/man/man1/neosync-plugin-host.1 \
     /usr/lib/systemd/system/neosync-plugin-host.service \
     /usr/lib/sysusers.d/neosync-plugin-host.conf \
-    /usr/share/doc/neosync-schema-plugin/README.md; do
+    /usr/share/doc/neosync-schema-plugin/README.md \
+    /usr/share/doc/neosync-schema-plugin/docs/operators.md \
+    /usr/share/doc/neosync-schema-plugin/docs/design.md; do
   grep -qxF "$path" "$tmp/contents" || nsp_fail "the package has no $path; it has:$(printf '\n  %s' "$(cat "$tmp/contents")")"
 done
 for proto in "$NSP_SOURCE_DIR"/proto/neosync/plugin/v1/*.proto; do

@@ -245,50 +245,18 @@ static int hydrate_cancelled(void *ctx)
 static int hydration_tables(const Neosync__Plugin__V1__JobConfig *cfg, const char *source,
 			    nsp_report *r, char *err, size_t errlen)
 {
-	size_t cap = 0;
-	bool have_plan = false;
-	for (size_t i = 0; i < r->nhooks; i++) {
-		const Neosync__Plugin__V1__PreSyncResponse *pre = r->hooks[i].pre;
-		if (pre != NULL && pre->plan != NULL) {
-			have_plan = true;
-			cap += pre->plan->n_steps;
-		}
+	nsp_hydrate_ref *refs = NULL;
+	size_t n = 0;
+	int have_plan = nsp_report_created_tables(r, &refs, &n);
+	if (have_plan < 0) {
+		snprintf(err, errlen, "out of memory listing the tables the pre-sync created");
+		return -1;
 	}
-	if (!have_plan) {
+	if (have_plan == 0) {
 		r->tables_from_plan = false;
 		return nsp_hydrate_resolve_tables(source, cfg, &r->tables, &r->ntables, err, errlen);
 	}
 	r->tables_from_plan = true;
-	nsp_hydrate_ref *refs = calloc(cap > 0 ? cap : 1, sizeof(*refs));
-	if (refs == NULL) {
-		snprintf(err, errlen, "out of memory listing the tables of %zu plan steps", cap);
-		return -1;
-	}
-	size_t n = 0;
-	for (size_t i = 0; i < r->nhooks; i++) {
-		const Neosync__Plugin__V1__PreSyncResponse *pre = r->hooks[i].pre;
-		if (pre == NULL || pre->plan == NULL)
-			continue;
-		for (size_t s = 0; s < pre->plan->n_steps; s++) {
-			const Neosync__Plugin__V1__Step *st = pre->plan->steps[s];
-			if (st->kind != NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_TABLE ||
-			    (st->skip_reason != NULL && st->skip_reason[0] != '\0'))
-				continue;
-			bool not_created = false;
-			for (size_t k = 0; k < pre->n_results; k++) {
-				const Neosync__Plugin__V1__StepResult *res = pre->results[k];
-				if (res->step_id == st->id &&
-				    (res->status == NEOSYNC__PLUGIN__V1__STEP_STATUS__STEP_STATUS_FAILED ||
-				     res->status == NEOSYNC__PLUGIN__V1__STEP_STATUS__STEP_STATUS_SKIPPED))
-					not_created = true;
-			}
-			if (not_created)
-				continue;
-			refs[n].schema = st->schema != NULL ? st->schema : "";
-			refs[n].table = st->name != NULL ? st->name : "";
-			n++;
-		}
-	}
 	int rc = 0;
 	if (n > 0)
 		rc = nsp_hydrate_tables_from_list(source, refs, n, &r->tables, &r->ntables, err,

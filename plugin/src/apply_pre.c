@@ -8,6 +8,8 @@
  *    then as skip;
  *  - strip: as skip, after dropping the deferred objects of the existing selected tables
  *    (strip.c), which post-sync then re-creates.
+ * What exists and what strip drops was decided while planning (pre_decide.c); the plan is
+ * final and signed when it gets here, and is not changed.
  *
  * Very large schemas do not fit one transaction: every table created takes a few locks (the
  * table, its TOAST table and index), and the server's lock table holds only
@@ -25,7 +27,7 @@
 
 #include "apply_pre.h"
 #include "connection.h"
-#include "strip.h"
+#include "pre_decide.h"
 
 #define ST(x) NEOSYNC__PLUGIN__V1__STEP_STATUS__STEP_STATUS_##x
 #define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
@@ -363,27 +365,43 @@ void nsp_pre_step_error(const Neosync__Plugin__V1__Step *failed, const nsp_resul
 
 /* The serial executor: every policy, savepoints where the probe cannot tell what exists. */
 static int apply_serial(nsp_plugin *h, PGconn *dst, Neosync__Plugin__V1__OnExisting policy,
-			Neosync__Plugin__V1__Plan *plan, nsp_presence *presence, char **detail,
+			const Neosync__Plugin__V1__Plan *plan, const nsp_pre_decisions *decided,
 			nsp_results *results, nsp_error *err)
 {
 	size_t budget = nsp_pre_lock_budget(dst);
-	bool *created = calloc(plan->n_steps ? plan->n_steps : 1, sizeof(*created));
-	if (created == NULL)
-		return oom(err);
-	if (nsp_conn_exec_simple(dst, "BEGIN", err) != 0) {
-		free(created);
-		return -1;
+	size_t n = plan->n_steps ? plan->n_steps : 1;
+	bool *created = calloc(n, sizeof(*created));
+	/* replace drops tables, and CASCADE what they owned (sequences): it probes again after the
+	 * drop, into arrays of its own (the decisions stay as they were made). */
+	nsp_presence *reprobed = NULL;
+	char **redetail = NULL;
+	if (policy == OE(REPLACE)) {
+		reprobed = malloc(n * sizeof(*reprobed));
+		redetail = calloc(n, sizeof(*redetail));
+		if (reprobed != NULL)
+			memcpy(reprobed, decided->presence, plan->n_steps * sizeof(*reprobed));
 	}
-	size_t stripped = 0;
+	if (created == NULL || (policy == OE(REPLACE) && (reprobed == NULL || redetail == NULL))) {
+		free(created);
+		free(reprobed);
+		free(redetail);
+		return oom(err);
+	}
+	const nsp_presence *presence = reprobed != NULL ? reprobed : decided->presence;
+	char *const *detail = redetail != NULL ? redetail : decided->detail;
+	int rc = 0;
+	if (nsp_conn_exec_simple(dst, "BEGIN", err) != 0) {
+		rc = -1;
+		goto out;
+	}
 	if ((policy == OE(REPLACE) &&
-	     (drop_existing_tables(h, dst, plan, presence, err) != 0 ||
-	      /* CASCADE also dropped what the tables owned (sequences): probe again */
-	      nsp_destination_probe(dst, plan, PRE, presence, detail, err) != 0)) ||
-	    (policy == OE(STRIP) && nsp_strip_prepare(h, dst, plan, &stripped, err) != 0)) {
+	     (drop_existing_tables(h, dst, plan, reprobed, err) != 0 ||
+	      nsp_destination_probe(dst, plan, PRE, reprobed, redetail, err) != 0)) ||
+	    (policy == OE(STRIP) && nsp_strip_apply(h, dst, &decided->strip, err) != 0)) {
 		PGresult *res = PQexec(dst, "ROLLBACK");
 		PQclear(res);
-		free(created);
-		return -1;
+		rc = -1;
+		goto out;
 	}
 
 	size_t total = 0, done = 0;
@@ -465,7 +483,6 @@ static int apply_serial(nsp_plugin *h, PGconn *dst, Neosync__Plugin__V1__OnExist
 	nsp_strbuf_free(&ch.sql);
 	if (failed != NULL && err->code == NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_OK)
 		nsp_pre_step_error(failed, results, first_result, err);
-	int rc = 0;
 	if (failed != NULL) {
 		PGresult *res = PQexec(dst, "ROLLBACK");
 		PQclear(res);
@@ -487,44 +504,38 @@ static int apply_serial(nsp_plugin *h, PGconn *dst, Neosync__Plugin__V1__OnExist
 				batches, budget);
 		rc = nsp_conn_exec_simple(dst, "COMMIT", err);
 	}
+out:
+	for (size_t i = 0; redetail != NULL && i < plan->n_steps; i++)
+		free(redetail[i]);
+	free(redetail);
+	free(reprobed);
 	free(created);
 	return rc;
 }
 
 int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const char *dst_url,
-		  const Neosync__Plugin__V1__SchemaPluginOptions *opts, Neosync__Plugin__V1__Plan *plan,
+		  const Neosync__Plugin__V1__SchemaPluginOptions *opts,
+		  const Neosync__Plugin__V1__Plan *plan, const nsp_pre_decisions *decided,
 		  nsp_results *results, nsp_error *err)
 {
 	Neosync__Plugin__V1__OnExisting policy = opts ? opts->on_existing : OE(ERROR);
-	/* Steps strip may append are post-sync: only the first n_orig are looked at here. */
-	size_t n_orig = plan->n_steps;
-	size_t n = n_orig ? n_orig : 1;
-	nsp_presence *presence = calloc(n, sizeof(*presence));
-	char **detail = calloc(n, sizeof(*detail));
-	int rc = -1;
-	if (presence == NULL || detail == NULL) {
-		oom(err);
-		goto out;
-	}
-	if (nsp_destination_probe(dst, plan, PRE, presence, detail, err) != 0)
-		goto out;
+	if (decided->n != plan->n_steps || decided->presence == NULL)
+		return nsp_error_set(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_INTERNAL,
+				     "pre-sync: the plan changed after the destination was probed");
+	const nsp_presence *presence = decided->presence;
 	if (policy == OE(ERROR) && refuse_existing(plan, presence, err) != 0)
-		goto out;
+		return -1;
 	/* Several connections when nothing must be dropped first and no step needs a savepoint. */
 	bool guarded = false;
-	for (size_t i = 0; i < n_orig && !guarded; i++)
+	for (size_t i = 0; i < plan->n_steps && !guarded; i++)
 		guarded = plan->steps[i]->phase == PRE && policy != OE(ERROR) &&
 			  presence[i] == NSP_PRESENCE_UNKNOWN && plan->steps[i]->sql[0] != '\0' &&
 			  plan->steps[i]->skip_reason[0] == '\0';
-	rc = 1;
+	int rc = 1;
 	if (!guarded && dst_url != NULL && (policy == OE(ERROR) || policy == OE(SKIP)))
-		rc = nsp_apply_pre_waves(h, dst, dst_url, opts, plan, presence, detail, results, err);
+		rc = nsp_apply_pre_waves(h, dst, dst_url, opts, plan, presence, decided->detail, results,
+					 err);
 	if (rc == 1)
-		rc = apply_serial(h, dst, policy, plan, presence, detail, results, err);
-out:
-	for (size_t i = 0; detail != NULL && i < n_orig; i++)
-		free(detail[i]);
-	free(detail);
-	free(presence);
+		rc = apply_serial(h, dst, policy, plan, decided, results, err);
 	return rc;
 }

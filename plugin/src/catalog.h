@@ -28,6 +28,11 @@ typedef struct nsp_catalog_ctx {
 	/* A second session in the same snapshot running the heaviest queries ahead of their
 	 * loaders (catalog_prefetch.c); NULL when there is none. */
 	struct nsp_catalog_prefetch *prefetch;
+	/* The result of the running loader's query, when its entry in the loader table (catalog.c)
+	 * is prefetched and the result is waiting; nsp_catalog_query takes it instead of running the
+	 * query. prefetched_conn: the session it ran on (for error messages). */
+	PGresult *prefetched;
+	PGconn *prefetched_conn;
 	nsp_model *model;
 	int server_version; /* server_version_num */
 	nsp_error *err;
@@ -62,12 +67,14 @@ void nsp_catalog_settings(const Neosync__Plugin__V1__SchemaPluginOptions *option
 			  size_t len);
 
 /* Start the prefetch session: after ctx->conn began its snapshot, another session of the source
- * at `url` adopts it (pg_export_snapshot) and runs the heavy queries. NULL, and the queries run
- * in their turn on ctx->conn, when that is not possible (a standby, no connection left). */
-struct nsp_catalog_prefetch *nsp_catalog_prefetch_start(nsp_catalog_ctx *ctx, const char *url);
-/* When `sql` is the next prefetched query (by pointer): its result, and the session it ran on
- * (for its error message), and true. */
-bool nsp_catalog_prefetched(nsp_catalog_ctx *ctx, const char *sql, PGresult **res, PGconn **conn);
+ * at `url` adopts it (pg_export_snapshot) and runs sql[0..n) (the prefetched entries of the loader
+ * table, in its order) in one round trip. NULL, and the queries run in their turn on ctx->conn,
+ * when that is not possible (a standby, no connection left). */
+struct nsp_catalog_prefetch *nsp_catalog_prefetch_start(nsp_catalog_ctx *ctx, const char *url,
+							const char *const *sql, size_t n);
+/* The next prefetched query's result (in the order given), and the session it ran on; NULL when
+ * there is none (the caller then runs the query itself). */
+PGresult *nsp_catalog_prefetch_take(struct nsp_catalog_prefetch *pf, PGconn **conn);
 void nsp_catalog_prefetch_end(struct nsp_catalog_prefetch *pf);
 
 /* A source role as the destination names it (options.roleMap), quoted; PUBLIC for NULL or "". */

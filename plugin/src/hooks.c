@@ -14,6 +14,7 @@
 #include "pb.h"
 #include "plan.h"
 #include "plan_verify.h"
+#include "pre_decide.h"
 #include "selection.h"
 
 #define EC(x) NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_##x
@@ -176,10 +177,38 @@ static int plan_from_source(nsp_plugin *h, const char *source_url,
 			nsp_log(h, NSP_LOG_INFO, "%zu objects concern the selected tables", model.nobjects);
 		rc = nsp_plan_build(&model, opts, job_id, plan, err);
 	}
-	if (rc == 0)
-		rc = nsp_plan_sign(*plan, err); /* with NEOSYNC_PLAN_KEY set: plan_verify.h */
 	nsp_model_free(&model);
 	return rc;
+}
+
+/* After planning from the source: decide what the destination needs (unless dry_run), which
+ * completes the plan; sign it, once (with NEOSYNC_PLAN_KEY set: plan_verify.h); then apply it,
+ * const, with those decisions. The response carries the signed plan also when pre-sync cannot go
+ * on after planning. */
+static void pre_sync_plan_and_apply(nsp_plugin *h, const Neosync__Plugin__V1__PreSyncRequest *req,
+				    Neosync__Plugin__V1__Plan *plan, nsp_results *results,
+				    nsp_error *err)
+{
+	PGconn *dst = NULL;
+	nsp_pre_decisions decided = {0};
+	bool go = !req->dry_run &&
+		  nsp_session_open(req->destination->postgres->url, req->options, false, 1, &dst,
+				   err) == 0 &&
+		  nsp_verify_distinct_databases(dst, req->source->postgres->url,
+						opt_connect_timeout(req->options), err) == 0 &&
+		  nsp_pre_decide(dst, req->options, plan, &decided, err) == 0;
+	nsp_error sign_err;
+	nsp_error_clear(&sign_err);
+	if (nsp_plan_sign(plan, &sign_err) != 0) {
+		if (err->code == EC(OK))
+			*err = sign_err;
+		go = false;
+	}
+	if (go)
+		nsp_apply_pre(h, dst, req->destination->postgres->url, req->options, plan, &decided,
+			      results, err);
+	nsp_pre_decisions_free(&decided);
+	PQfinish(dst);
 }
 
 static void finish_results(nsp_results *results, Neosync__Plugin__V1__StepResult ***items, size_t *n)
@@ -223,23 +252,8 @@ int nsp_hook_pre_sync(nsp_plugin *h, const uint8_t *in, size_t in_len, uint8_t *
 		table_selection sel = {req->tables, req->exclude_tables, req->n_tables,
 				       req->n_exclude_tables};
 		if (plan_from_source(h, req->source->postgres->url, req->options, req->job_id, &sel,
-				     &resp->plan, &err) == 0 &&
-		    !req->dry_run) {
-			PGconn *dst = NULL;
-			if (nsp_session_open(req->destination->postgres->url, req->options, false, 1, &dst,
-					     &err) == 0 &&
-			    nsp_verify_distinct_databases(dst, req->source->postgres->url,
-							  opt_connect_timeout(req->options), &err) == 0)
-				nsp_apply_pre(h, dst, req->destination->postgres->url, req->options,
-					      resp->plan, &results, &err);
-			PQfinish(dst);
-			/* Strip appends the steps that re-create what it dropped: sign the final plan. */
-			nsp_error sign_err;
-			nsp_error_clear(&sign_err);
-			if (resp->plan != NULL && nsp_plan_sign(resp->plan, &sign_err) != 0 &&
-			    err.code == EC(OK))
-				err = sign_err;
-		}
+				     &resp->plan, &err) == 0)
+			pre_sync_plan_and_apply(h, req, resp->plan, &results, &err);
 	}
 	resp->summary = nsp_results_summarize(&results, nsp_now_us() - start);
 	finish_results(&results, &resp->results, &resp->n_results);

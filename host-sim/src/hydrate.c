@@ -903,11 +903,7 @@ static int cmp_size_desc(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : (x->idx > y->idx);
 }
 
-/* Order the copyable tables largest first (pg_table_size, one query, inside the snapshot tx),
- * and set aside those with nothing to copy. The size of the main fork comes first, and
- * pg_table_size (which opens the TOAST table and its index too) only for tables that have one:
- * each size opens its relation, and on 5 000 empty tables building those relation cache entries
- * was most of the query's time. */
+/* Order the copyable tables largest first (pg_table_size, one query, inside the snapshot tx). */
 static int order_by_size(PGconn *coord, hyd_shared *sh, char *err, size_t errlen)
 {
 	size_t n = sh->n, k = 0;
@@ -939,12 +935,11 @@ static int order_by_size(PGconn *coord, hyd_shared *sh, char *err, size_t errlen
 	free(schemas);
 	free(names);
 	static const char *const sql =
-		"SELECT r.ord, COALESCE(CASE WHEN s.main = 0 THEN 0 ELSE pg_catalog.pg_table_size(c.oid) END, 0), "
-		"       c.relkind = 'r' AND s.main = 0 "
+		"SELECT r.ord, COALESCE(pg_catalog.pg_table_size(c.oid), 0), "
+		"       c.relkind = 'r' AND pg_catalog.pg_relation_size(c.oid) = 0 "
 		"FROM unnest($1::pg_catalog.text[], $2::pg_catalog.text[]) WITH ORDINALITY AS r(nsp, rel, ord) "
 		"LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = r.nsp "
-		"LEFT JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = r.rel "
-		"LEFT JOIN LATERAL (SELECT pg_catalog.pg_relation_size(c.oid) AS main) s ON true";
+		"LEFT JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = r.rel";
 	const char *params[2] = {a1.data, a2.data};
 	PGresult *res = (nsp_strbuf_failed(&a1) || nsp_strbuf_failed(&a2))
 	                    ? NULL

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 PGresult *nsp_catalog_query(nsp_catalog_ctx *ctx, const char *what, const char *sql)
 {
@@ -217,4 +218,21 @@ int nsp_catalog_load(PGconn *conn, const char *url,
 	if (queries)
 		*queries = ctx.queries;
 	return rc;
+}
+
+int nsp_catalog_add_locks(nsp_object *o, const char *joined, Neosync__Plugin__V1__LockMode mode)
+{
+	while (joined != NULL && *joined != '\0') {
+		const char *sep = strchr(joined, '\x1f');
+		size_t len = sep ? (size_t)(sep - joined) : strlen(joined);
+		char rel[1024];
+		if (len >= sizeof(rel))
+			return -1;
+		memcpy(rel, joined, len);
+		rel[len] = '\0';
+		if (nsp_object_add_lock(o, rel, mode) != 0)
+			return -1;
+		joined = sep ? sep + 1 : "";
+	}
+	return 0;
 }

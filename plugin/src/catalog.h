@@ -56,6 +56,19 @@ typedef struct nsp_catalog_ctx {
 #define NSP_SQL_REL_SIZE(c)                                                                     \
 	"CASE WHEN " c ".relkind IN ('r', 'p') THEN NULL ELSE pg_catalog.pg_relation_size(" c ".oid) END"
 
+/* The partitions (at every level) under partitioned table `oid`, quoted as the plan names
+ * relations, joined by '\x1f'; NULL for any other relation. A statement on a partitioned table
+ * (a constraint, a trigger) changes its partitions' catalog rows too: its step locks them. */
+#define NSP_SQL_PARTITIONS_OF(oid)                                                                \
+	"(SELECT pg_catalog.string_agg('\"' || pg_catalog.replace(pn.nspname, '\"', '\"\"') || "     \
+	"'\".\"' || pg_catalog.replace(pc.relname, '\"', '\"\"') || '\"', E'\\x1f') "                \
+	"FROM pg_catalog.pg_partition_tree(" oid ") pt "                                                 \
+	"JOIN pg_catalog.pg_class pc ON pc.oid = pt.relid "                                           \
+	"JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace WHERE pt.relid <> " oid ")"
+
+/* Lock every relation of a '\x1f'-joined list (NULL: none) in `mode` as well. */
+int nsp_catalog_add_locks(nsp_object *o, const char *joined, Neosync__Plugin__V1__LockMode mode);
+
 /* The queries of the constraints and indexes loaders: the slowest at thousands of tables
  * (pg_get_constraintdef, pg_get_indexdef), so catalog_prefetch.c runs them ahead. The
  * constraints query depends on the source's server_version_num (one string per catalog layout). */

@@ -4,6 +4,7 @@
 # tests/bench/run.sh against it, print the results table, stop and remove the server.
 #
 #   ./scripts/bench.sh [--scale small|full] [--out FILE] [--parallelism N] [--major N]
+#                      [--wide-tables "5000 20000"] [--wide-only] [--in-memory]
 #
 #   --scale small   seconds: a smoke check of the whole benchmark (default)
 #   --scale full    the issue's sizes: pre-sync at 10 and 5 000 tables, post-sync on ~350 MB of
@@ -14,6 +15,10 @@
 #   --in-memory     the server's data directory in /dev/shm (needs ~8 GB free there at full
 #                   scale): takes the file system out of the comparison (see docs/benchmarks.md: on a
 #                   file system that is slow to create files, creating 5 000 tables measures it)
+#   --wide-tables L the sizes of the wide-schema comparison (issue 15; full: 5000, small: 200 800):
+#                   e.g. "5000 20000" adds the 20 000-table scale point (about 10 more minutes)
+#   --wide-only     only the wide-schema comparison
+#   The server's data directory is on disk (under /tmp) unless --in-memory.
 #   --major N       a server of PostgreSQL N (13, 15, 17, 18, 19) and that major's pg_dump,
 #                   pg_restore and psql (scripts/pg-major.sh: a cached Debian root, made on first
 #                   use); its data directory is under /tmp whatever --in-memory says
@@ -32,7 +37,9 @@ while [[ $# -gt 0 ]]; do
     --parallelism) extra+=(--parallelism "$2"); shift 2 ;;
     --in-memory) export NSP_PG_TMPROOT=/dev/shm; shift ;;
     --major) major=(--major "$2"); shift 2 ;;
-    -h|--help) sed -n '2,20s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    --wide-tables) extra+=(--wide-tables "$2"); shift 2 ;;
+    --wide-only) extra+=(--wide-only); shift ;;
+    -h|--help) sed -n '2,26s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done

@@ -34,6 +34,14 @@ file                  used by CPack's DEB generator to find the ELF files it pas
 systemd               systemd-analyze verify of the systemd unit, systemd-sysusers of the package's postinst (tests)
 python3-yaml          YAML syntax and structure check of the Kubernetes manifest (tests)
 groff-base            formats the generated man page with warnings on (tests)
+golang-go             the Go toolchain (1.19): builds and tests the Go client and reference worker (host-sim/go) offline, in GOPATH mode
+golang-google-grpc-dev  grpc-go (source in /usr/share/gocode): the Go client's transport
+golang-google-protobuf-dev  google.golang.org/protobuf: the Go runtime of the generated contract code
+golang-github-golang-protobuf-1-5-dev  github.com/golang/protobuf 1.5 (on the new runtime), which grpc-go imports; named because apt would otherwise pick the 1.3 alternative, which panics on new-style messages
+protoc-gen-go         protoc plugin generating host-sim/go/pluginv1/*.pb.go (the staleness test regenerates them)
+protoc-gen-go-grpc    protoc plugin generating the gRPC stubs (plugin_grpc.pb.go)
+protobuf-compiler     protoc, which runs the two plugins above
+golang-github-jackc-pgx-v4-dev  pgx: the PostgreSQL driver of the Go reference worker (COPY between source and destination)
 debootstrap           makes minimal roots of other Debian releases whose PostgreSQL 13/17/18/19 servers the version tests run (scripts/pg-major.sh)
 curl                  scripts/pg-major.sh: checks that the Debian mirror answers, reads experimental's package index (is there a postgresql-19?)
 xz-utils              scripts/pg-major.sh: unpacks that index (Packages.xz)

@@ -11,7 +11,7 @@
 #   pg-major.sh bindir N          print N's binary directory as seen inside its root
 #   pg-major.sh list              the majors known here, their suites and cache state
 #
-# Majors and the Debian release that packages each (DESIGN.md §6, issue 13):
+# Majors and the Debian release that packages each (docs/versions.md, issue 13):
 #   13  bullseye (Debian 11)      15  the host's own (Debian 12 bookworm, no root needed)
 #   17  trixie (Debian 13)        18  sid (unstable)
 #   19  sid + experimental (a release candidate; only while experimental carries postgresql-19)

@@ -1,12 +1,11 @@
-# Writes OUT_DIR/neosync-host-sim.1 from TEMPLATE and the --help texts of HOST, and the alias
-# OUT_DIR/neosync-plugin-host.1 (".so man1/neosync-host-sim.1").
-#   cmake -DHOST=... -DTEMPLATE=... -DOUT_DIR=... -DVERSION=... -DPLUGINDIR=... -P help2man.cmake
+# Writes OUT_DIR/NAME.1 from TEMPLATE and the --help texts of HOST (the program NAME).
+#   cmake -DHOST=... -DNAME=... -DTEMPLATE=... -DOUT_DIR=... -DVERSION=... -DPLUGINDIR=... -P help2man.cmake
 # The command list is read from `HOST --help` ("Commands:" block), each command's text from
 # `HOST help COMMAND`. Paths under FILES are the package's (/usr). A help text that cannot be read
 # is a warning, not a build failure (the page then lacks it, which tests/integration/
 # test_deploy_package.sh reports): the build of everything else must not depend on the man page.
 cmake_minimum_required(VERSION 3.25)
-foreach(v HOST TEMPLATE OUT_DIR VERSION PLUGINDIR)
+foreach(v HOST NAME TEMPLATE OUT_DIR VERSION PLUGINDIR)
   if(NOT DEFINED ${v})
     message(FATAL_ERROR "help2man.cmake: -D${v}=... is required")
   endif()
@@ -82,5 +81,4 @@ string(REPLACE "@PREFIX@" "/usr" page "${page}")
 string(REPLACE "@SYNOPSIS@" "${synopsis}" page "${page}")
 string(REPLACE "@COMMANDS@" "${sections}" page "${page}")
 file(MAKE_DIRECTORY ${OUT_DIR})
-file(WRITE ${OUT_DIR}/neosync-host-sim.1 "${page}")
-file(WRITE ${OUT_DIR}/neosync-plugin-host.1 ".so man1/neosync-host-sim.1\n")
+file(WRITE ${OUT_DIR}/${NAME}.1 "${page}")

@@ -1,4 +1,5 @@
-/* abi - the host's side of ABI negotiation with a plugin descriptor (DESIGN.md §3).
+/* abi - the host's side of ABI negotiation with a plugin descriptor (the rules below; for plugin authors:
+ * docs/plugin-authors.md).
  *
  * Pure logic, no dlopen: given the descriptor a plugin's entry function returned, decide
  * whether the host can use it and make the host's own copy of it.

@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "abi.h"
+#include "progress_line.h"
 #include "neosync/plugin/v1/plan.pb-c.h"
 
 /* One lock for everything written to stderr here, so lines never interleave. */
@@ -279,11 +280,7 @@ void nsp_host_progress(void *host_ctx, const uint8_t *event, size_t event_len)
 		 ev->message != NULL && ev->message[0] != '\0' ? ": " : "",
 		 ev->message != NULL ? ev->message : "");
 	if (nsp_host_progress_enabled()) {
-		if (ev->total > 0 && ev->done >= ev->total &&
-		    ev->status != NEOSYNC__PLUGIN__V1__STEP_STATUS__STEP_STATUS_UNSPECIFIED)
-			nsp_host_status_clear();
-		else
-			nsp_host_status(line);
+		nsp_progress_step_event(name, ev); /* progress_line.c: the live line */
 	} else {
 		write_line(name, NSP_LOG_DEBUG, line);
 	}

@@ -49,6 +49,7 @@
 
 #include "redact.h"
 #include "strbuf.h"
+#include "table_pattern.h"
 
 #define NSP_HYDRATE_APP_NAME "neosync-host-sim hydrate"
 #define NSP_HYDRATE_DEFAULT_PARALLELISM 2u
@@ -263,68 +264,6 @@ static nsp_hydrate_table *vec_push(table_vec *tv, const char *schema, const char
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* patterns                                                                                    */
-
-static size_t utf8_len(unsigned char c)
-{
-	if (c < 0x80)
-		return 1;
-	if ((c & 0xE0) == 0xC0)
-		return 2;
-	if ((c & 0xF0) == 0xE0)
-		return 3;
-	if ((c & 0xF8) == 0xF0)
-		return 4;
-	return 1;
-}
-
-/* `*` any run of characters, `?` one (UTF-8) character, everything else literal; empty = `*`. */
-static bool glob_match(const char *pat, const char *s)
-{
-	if (pat == NULL || pat[0] == '\0')
-		return true;
-	const char *star_p = NULL, *star_s = NULL;
-	while (*s) {
-		if (*pat == '*') {
-			star_p = ++pat;
-			star_s = s;
-			continue;
-		}
-		if (*pat == '?') {
-			size_t k = utf8_len((unsigned char)*s);
-			for (size_t i = 0; i < k && *s; i++)
-				s++;
-			pat++;
-			continue;
-		}
-		if (*pat != '\0' && *pat == *s) {
-			pat++;
-			s++;
-			continue;
-		}
-		if (star_p == NULL)
-			return false;
-		pat = star_p;
-		star_s += utf8_len((unsigned char)*star_s);
-		s = star_s;
-	}
-	while (*pat == '*')
-		pat++;
-	return *pat == '\0';
-}
-
-static bool refs_match(Neosync__Plugin__V1__TableRef *const *refs, size_t n, const char *schema, const char *table)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (refs[i] == NULL)
-			continue;
-		if (glob_match(refs[i]->schema, schema) && glob_match(refs[i]->table, table))
-			return true;
-	}
-	return false;
-}
-
-/* ------------------------------------------------------------------------------------------ */
 /* resolving the tables                                                                        */
 
 /* Every leaf table (relkind 'r') outside the system schemas and not owned by an extension, one row
@@ -375,9 +314,9 @@ int nsp_hydrate_resolve_tables(const char *source_url, const Neosync__Plugin__V1
 		int g = r;
 		for (; g < rows && strcmp(PQgetvalue(res, g, 0), oid) == 0; g++) {
 			const char *as = PQgetvalue(res, g, 3), *at = PQgetvalue(res, g, 4);
-			if (!included && refs_match(inc, ninc, as, at))
+			if (!included && nsp_table_refs_match_any(inc, ninc, as, at))
 				included = true;
-			if (refs_match(exc, nexc, as, at))
+			if (nsp_table_refs_match_any(exc, nexc, as, at))
 				excluded = true;
 		}
 		if (included && !excluded)
@@ -516,34 +455,6 @@ int nsp_hydrate_tables_from_list(const char *source_url, const nsp_hydrate_ref *
 	*out = tv.v;
 	*n = tv.n;
 	return 0;
-}
-
-int nsp_hydrate_tables_from_plan(const char *source_url, const Neosync__Plugin__V1__Plan *plan,
-                                 nsp_hydrate_table **out, size_t *n, char *err, size_t errlen)
-{
-	*out = NULL;
-	*n = 0;
-	if (plan == NULL || plan->n_steps == 0)
-		return 0;
-	nsp_hydrate_ref *refs = calloc(plan->n_steps, sizeof *refs);
-	if (refs == NULL) {
-		set_err(err, errlen, "out of memory");
-		return -1;
-	}
-	size_t k = 0;
-	for (size_t i = 0; i < plan->n_steps; i++) {
-		const Neosync__Plugin__V1__Step *st = plan->steps[i];
-		if (st == NULL || st->kind != NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_TABLE)
-			continue;
-		if (st->skip_reason != NULL && st->skip_reason[0] != '\0')
-			continue;
-		refs[k].schema = st->schema;
-		refs[k].table = st->name;
-		k++;
-	}
-	int rc = nsp_hydrate_tables_from_list(source_url, refs, k, out, n, err, errlen);
-	free(refs);
-	return rc;
 }
 
 /* ------------------------------------------------------------------------------------------ */

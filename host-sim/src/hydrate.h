@@ -5,9 +5,9 @@
  * Which tables:
  *   - nsp_hydrate_resolve_tables(): from the job's `tables` / `exclude_tables` patterns, when no
  *     plan is available (one catalog query on the source);
- *   - nsp_hydrate_tables_from_plan() / nsp_hydrate_tables_from_list(): the tables that pre-sync
- *     created (plan steps of kind OBJECT_KIND_TABLE), or any list of (schema, table).
- * All three return LEAF tables only: rows live in plain tables (relkind 'r'); a partitioned parent
+ *   - nsp_hydrate_tables_from_list(): any list of (schema, table), such as the tables the pre-sync
+ *     created (nsp_report_created_tables() in report.h).
+ * Both return LEAF tables only: rows live in plain tables (relkind 'r'); a partitioned parent
  * is replaced by its leaf partitions (recursively), never copied itself. Views, matviews, foreign
  * tables and sequences are never returned.
  *
@@ -59,8 +59,9 @@ typedef void (*nsp_hydrate_progress_fn)(void *ctx, const nsp_hydrate_table *t, s
 
 /* The tables to copy when no plan is available: source tables matching any of cfg->tables
  * (every table outside pg_catalog, information_schema, pg_toast*, pg_temp* and not owned by an
- * extension, when the list is empty) and none of cfg->exclude_tables. Patterns: `*` any run of
- * characters, `?` one character, case-sensitive, matched against the unquoted catalog names;
+ * extension, when the list is empty) and none of cfg->exclude_tables. Patterns (table_pattern.h,
+ * the matcher the plugin's selection uses): `*` any run of characters, `?` one (UTF-8) character,
+ * case-sensitive, matched against the unquoted catalog names;
  * an empty schema or table in a pattern means `*`. A partitioned table that is selected brings its
  * leaf partitions; excluding a partitioned table excludes its partitions. Result sorted by schema,
  * table. *out is malloc'd (free with nsp_hydrate_tables_free); *n may be 0. */
@@ -74,11 +75,6 @@ int nsp_hydrate_resolve_tables(const char *source_url, const Neosync__Plugin__V1
  * tables are dropped silently (nothing to copy). Result sorted by schema, table (nsp_hydrate_run
  * orders by size anyway). */
 int nsp_hydrate_tables_from_list(const char *source_url, const nsp_hydrate_ref *refs, size_t nrefs,
-                                 nsp_hydrate_table **out, size_t *n, char *err, size_t errlen);
-
-/* Same, for the tables a pre-sync plan created: its steps of kind OBJECT_KIND_TABLE that carry no
- * skip_reason. */
-int nsp_hydrate_tables_from_plan(const char *source_url, const Neosync__Plugin__V1__Plan *plan,
                                  nsp_hydrate_table **out, size_t *n, char *err, size_t errlen);
 
 /* Copy the rows of tables[0..n) (see the top of this file). parallelism 0 = 2; never more threads

@@ -15,6 +15,7 @@
 #include "hydrate.h"
 #include "job_config.h"
 #include "loader.h"
+#include "progress_line.h"
 #include "redact.h"
 
 /* Record the job's fatal error (vsnprintf: messages are cut at the report's limit on purpose). */
@@ -227,9 +228,11 @@ static void on_table_done(void *ctx, const nsp_hydrate_table *t, size_t done, si
 	else
 		snprintf(line, sizeof(line), "[hydrate] %zu/%zu %s.%s: %lld rows in %.3f s", done,
 			 total, t->schema, t->table, (long long)t->rows, t->seconds);
-	if (nsp_host_progress_enabled())
-		nsp_host_status_done(line);
-	else
+	if (nsp_host_progress_enabled()) {
+		if (t->error[0] != '\0')
+			nsp_host_status_done(line);
+		nsp_progress_copy_table(t->rows, t->bytes, done, total);
+	} else
 		nsp_host_logf("hydrate", NSP_LOG_DEBUG, "%s", line + 10);
 }
 
@@ -242,50 +245,18 @@ static int hydrate_cancelled(void *ctx)
 static int hydration_tables(const Neosync__Plugin__V1__JobConfig *cfg, const char *source,
 			    nsp_report *r, char *err, size_t errlen)
 {
-	size_t cap = 0;
-	bool have_plan = false;
-	for (size_t i = 0; i < r->nhooks; i++) {
-		const Neosync__Plugin__V1__PreSyncResponse *pre = r->hooks[i].pre;
-		if (pre != NULL && pre->plan != NULL) {
-			have_plan = true;
-			cap += pre->plan->n_steps;
-		}
+	nsp_hydrate_ref *refs = NULL;
+	size_t n = 0;
+	int have_plan = nsp_report_created_tables(r, &refs, &n);
+	if (have_plan < 0) {
+		snprintf(err, errlen, "out of memory listing the tables the pre-sync created");
+		return -1;
 	}
-	if (!have_plan) {
+	if (have_plan == 0) {
 		r->tables_from_plan = false;
 		return nsp_hydrate_resolve_tables(source, cfg, &r->tables, &r->ntables, err, errlen);
 	}
 	r->tables_from_plan = true;
-	nsp_hydrate_ref *refs = calloc(cap > 0 ? cap : 1, sizeof(*refs));
-	if (refs == NULL) {
-		snprintf(err, errlen, "out of memory listing the tables of %zu plan steps", cap);
-		return -1;
-	}
-	size_t n = 0;
-	for (size_t i = 0; i < r->nhooks; i++) {
-		const Neosync__Plugin__V1__PreSyncResponse *pre = r->hooks[i].pre;
-		if (pre == NULL || pre->plan == NULL)
-			continue;
-		for (size_t s = 0; s < pre->plan->n_steps; s++) {
-			const Neosync__Plugin__V1__Step *st = pre->plan->steps[s];
-			if (st->kind != NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_TABLE ||
-			    (st->skip_reason != NULL && st->skip_reason[0] != '\0'))
-				continue;
-			bool not_created = false;
-			for (size_t k = 0; k < pre->n_results; k++) {
-				const Neosync__Plugin__V1__StepResult *res = pre->results[k];
-				if (res->step_id == st->id &&
-				    (res->status == NEOSYNC__PLUGIN__V1__STEP_STATUS__STEP_STATUS_FAILED ||
-				     res->status == NEOSYNC__PLUGIN__V1__STEP_STATUS__STEP_STATUS_SKIPPED))
-					not_created = true;
-			}
-			if (not_created)
-				continue;
-			refs[n].schema = st->schema != NULL ? st->schema : "";
-			refs[n].table = st->name != NULL ? st->name : "";
-			n++;
-		}
-	}
 	int rc = 0;
 	if (n > 0)
 		rc = nsp_hydrate_tables_from_list(source, refs, n, &r->tables, &r->ntables, err,
@@ -452,6 +423,7 @@ int nsp_job_run(const char *config_path, nsp_report *r)
 			      r->ntables == 1 ? "" : "s",
 			      r->tables_from_plan ? "pre-sync plan" : "job config");
 		r->hydration_ran = true;
+		nsp_progress_copy_begin(r->ntables);
 		if (r->ntables > 0 &&
 		    nsp_hydrate_run(source, dest, r->tables, r->ntables, parallelism, truncate,
 				    on_table_done, NULL, hydrate_cancelled, NULL, err, sizeof(err)) != 0)

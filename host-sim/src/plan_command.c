@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "grpc_client.h"
 #include "host_api.h"
 #include "hydrate.h"
@@ -24,7 +25,7 @@
 #define POST NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC
 
 const char nsp_plan_command_usage[] =
-	"Usage: " PROG " plan --config JOB.json --out DIR [--remote ADDR] [--verbose]\n"
+	"plan --config JOB.json --out DIR [--remote ADDR] [--verbose]\n"
 	"\n"
 	"A dry run: call every enabled hook's pre-sync (ascending priority, ties by name) with\n"
 	"dry_run set, so the plugin reads the source's catalog and plans but touches nothing on the\n"
@@ -52,7 +53,7 @@ const char nsp_plan_command_usage[] =
 	"source unreachable, a file not writable).\n";
 
 const char nsp_pre_sync_command_usage[] =
-	"Usage: " PROG " pre-sync --config JOB.json --plan-out PLAN.bin [--hydrate] [--json]\n"
+	"pre-sync --config JOB.json --plan-out PLAN.bin [--hydrate] [--json]\n"
 	"                [--remote ADDR] [--verbose]\n"
 	"\n"
 	"Run only the pre-sync of the job's enabled hooks (ascending priority, ties by name) and save\n"
@@ -75,7 +76,7 @@ const char nsp_pre_sync_command_usage[] =
 	"or conflicting steps (or tables not copied); 1 a fatal error (nothing saved then).\n";
 
 const char nsp_post_sync_command_usage[] =
-	"Usage: " PROG " post-sync --config JOB.json [--plan PLAN.bin] [--json] [--remote ADDR]\n"
+	"post-sync --config JOB.json [--plan PLAN.bin] [--json] [--remote ADDR]\n"
 	"                [--verbose]\n"
 	"\n"
 	"Run only the post-sync of the job's enabled hooks, each with the plan saved by `pre-sync\n"
@@ -116,42 +117,6 @@ static int fail(const char *cmd, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	return 1;
-}
-
-static int usage_fail(const char *cmd, const char *usage, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int usage_fail(const char *cmd, const char *usage, const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, PROG " %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n\n%s", usage);
-	return 1;
-}
-
-static bool is_help(const char *a)
-{
-	return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
-}
-
-/* "--name VALUE" or "--name=VALUE": 1 taken, 0 not this option, -1 value missing. */
-static int take(int argc, char **argv, int *i, const char *name, const char **value)
-{
-	size_t n = strlen(name);
-	if (strncmp(argv[*i], name, n) != 0)
-		return 0;
-	if (argv[*i][n] == '=') {
-		*value = argv[*i] + n + 1;
-		return 1;
-	}
-	if (argv[*i][n] != '\0')
-		return 0;
-	if (*i + 1 >= argc)
-		return -1;
-	*value = argv[++*i];
 	return 1;
 }
 
@@ -648,33 +613,38 @@ static bool fk_mode_skip(const Neosync__Plugin__V1__JobHook *h)
 
 /* --- plan ----------------------------------------------------------------------------------- */
 
-int nsp_plan_command(int argc, char **argv)
+int nsp_plan_command(const char *prog, int argc, char **argv)
 {
-	const char *cmd = "plan", *usage = nsp_plan_command_usage;
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"out", required_argument, NULL, 'o'},
+		{"remote", required_argument, NULL, 'r'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *cmd = "plan";
+	nsp_cli cli = {prog, cmd, nsp_plan_command_usage, false};
 	const char *config = NULL, *out = NULL, *remote = NULL;
-	for (int i = 1; i < argc; i++) {
-		int t;
-		if (is_help(argv[i])) {
-			fputs(usage, stdout);
-			return 0;
-		}
-		if ((t = take(argc, argv, &i, "--config", &config)) != 0 ||
-		    (t = take(argc, argv, &i, "--out", &out)) != 0 ||
-		    (t = take(argc, argv, &i, "--remote", &remote)) != 0) {
-			if (t < 0)
-				return usage_fail(cmd, usage, "option %s needs a value", argv[i]);
-		} else if (strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0) {
+	int o;
+	while ((o = nsp_cli_next(&cli, argc, argv, "hv", opts)) >= 0) {
+		if (o == 'c')
+			config = optarg;
+		else if (o == 'o')
+			out = optarg;
+		else if (o == 'r')
+			remote = optarg;
+		else if (o == 'v')
 			nsp_host_set_log_level(NSP_LOG_DEBUG);
-		} else {
-			return usage_fail(cmd, usage, "unknown argument: %s", argv[i]);
-		}
 	}
+	if (o != NSP_CLI_DONE)
+		return o == NSP_CLI_HELP ? 0 : 1;
 	if (config == NULL || config[0] == '\0')
-		return usage_fail(cmd, usage, "%s", "--config JOB.json is required");
+		return nsp_cli_usage_error(&cli, "%s", "--config JOB.json is required");
 	if (out == NULL || out[0] == '\0')
-		return usage_fail(cmd, usage, "%s", "--out DIR is required");
+		return nsp_cli_usage_error(&cli, "%s", "--out DIR is required");
 	if (remote != NULL && remote[0] == '\0')
-		return usage_fail(cmd, usage, "%s", "--remote needs an address");
+		return nsp_cli_usage_error(&cli, "%s", "--remote needs an address");
 
 	char err[1024];
 	if (nsp_host_signals_install(err, sizeof(err)) != 0)
@@ -753,33 +723,11 @@ static int hydrate_cancelled(void *ctx)
 static int run_hydration(phase_job *j)
 {
 	char err[1024];
-	size_t cap = 0;
-	for (size_t i = 0; i < j->nhooks; i++)
-		cap += j->report.hooks[i].pre->plan->n_steps;
-	nsp_hydrate_ref *refs = calloc(cap ? cap : 1, sizeof(*refs));
-	if (refs == NULL) {
+	nsp_hydrate_ref *refs = NULL;
+	size_t n = 0;
+	if (nsp_report_created_tables(&j->report, &refs, &n) < 0) {
 		put_msg(j->report.fatal, sizeof(j->report.fatal), "out of memory");
 		return -1;
-	}
-	size_t n = 0;
-	for (size_t i = 0; i < j->nhooks; i++) {
-		const Neosync__Plugin__V1__PreSyncResponse *pre = j->report.hooks[i].pre;
-		for (size_t s = 0; s < pre->plan->n_steps; s++) {
-			const Neosync__Plugin__V1__Step *st = pre->plan->steps[s];
-			if (st->kind != K(TABLE) || (st->skip_reason != NULL && st->skip_reason[0]))
-				continue;
-			bool not_created = false;
-			for (size_t k = 0; k < pre->n_results; k++)
-				if (pre->results[k]->step_id == st->id &&
-				    (pre->results[k]->status == NEOSYNC__PLUGIN__V1__STEP_STATUS__STEP_STATUS_FAILED ||
-				     pre->results[k]->status == NEOSYNC__PLUGIN__V1__STEP_STATUS__STEP_STATUS_SKIPPED))
-					not_created = true;
-			if (not_created)
-				continue;
-			refs[n].schema = st->schema != NULL ? st->schema : "";
-			refs[n].table = st->name != NULL ? st->name : "";
-			n++;
-		}
 	}
 	j->report.tables_from_plan = true;
 	int rc = n > 0 ? nsp_hydrate_tables_from_list(j->source, refs, n, &j->report.tables,
@@ -805,38 +753,45 @@ static int run_hydration(phase_job *j)
 	return 0;
 }
 
-int nsp_pre_sync_command(int argc, char **argv)
+int nsp_pre_sync_command(const char *prog, int argc, char **argv)
 {
-	const char *cmd = "pre-sync", *usage = nsp_pre_sync_command_usage;
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"plan-out", required_argument, NULL, 'o'},
+		{"remote", required_argument, NULL, 'r'},
+		{"json", no_argument, NULL, 'j'},
+		{"hydrate", no_argument, NULL, 'H'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *cmd = "pre-sync";
+	nsp_cli cli = {prog, cmd, nsp_pre_sync_command_usage, false};
 	const char *config = NULL, *plan_out = NULL, *remote = NULL;
 	bool json = false, hydrate = false;
-	for (int i = 1; i < argc; i++) {
-		int t;
-		if (is_help(argv[i])) {
-			fputs(usage, stdout);
-			return 0;
-		}
-		if ((t = take(argc, argv, &i, "--config", &config)) != 0 ||
-		    (t = take(argc, argv, &i, "--plan-out", &plan_out)) != 0 ||
-		    (t = take(argc, argv, &i, "--remote", &remote)) != 0) {
-			if (t < 0)
-				return usage_fail(cmd, usage, "option %s needs a value", argv[i]);
-		} else if (strcmp(argv[i], "--json") == 0) {
+	int o;
+	while ((o = nsp_cli_next(&cli, argc, argv, "hv", opts)) >= 0) {
+		if (o == 'c')
+			config = optarg;
+		else if (o == 'o')
+			plan_out = optarg;
+		else if (o == 'r')
+			remote = optarg;
+		else if (o == 'j')
 			json = true;
-		} else if (strcmp(argv[i], "--hydrate") == 0) {
+		else if (o == 'H')
 			hydrate = true;
-		} else if (strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0) {
+		else if (o == 'v')
 			nsp_host_set_log_level(NSP_LOG_DEBUG);
-		} else {
-			return usage_fail(cmd, usage, "unknown argument: %s", argv[i]);
-		}
 	}
+	if (o != NSP_CLI_DONE)
+		return o == NSP_CLI_HELP ? 0 : 1;
 	if (config == NULL || config[0] == '\0')
-		return usage_fail(cmd, usage, "%s", "--config JOB.json is required");
+		return nsp_cli_usage_error(&cli, "%s", "--config JOB.json is required");
 	if (plan_out == NULL || plan_out[0] == '\0')
-		return usage_fail(cmd, usage, "%s", "--plan-out PLAN.bin is required");
+		return nsp_cli_usage_error(&cli, "%s", "--plan-out PLAN.bin is required");
 	if (remote != NULL && remote[0] == '\0')
-		return usage_fail(cmd, usage, "%s", "--remote needs an address");
+		return nsp_cli_usage_error(&cli, "%s", "--remote needs an address");
 	char err[1024];
 	if (nsp_host_signals_install(err, sizeof(err)) != 0)
 		return fail(cmd, "%s", err);
@@ -877,36 +832,42 @@ int nsp_pre_sync_command(int argc, char **argv)
 	return status;
 }
 
-int nsp_post_sync_command(int argc, char **argv)
+int nsp_post_sync_command(const char *prog, int argc, char **argv)
 {
-	const char *cmd = "post-sync", *usage = nsp_post_sync_command_usage;
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"plan", required_argument, NULL, 'p'},
+		{"remote", required_argument, NULL, 'r'},
+		{"json", no_argument, NULL, 'j'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *cmd = "post-sync";
+	nsp_cli cli = {prog, cmd, nsp_post_sync_command_usage, false};
 	const char *config = NULL, *plan_path = NULL, *remote = NULL;
 	bool json = false;
-	for (int i = 1; i < argc; i++) {
-		int t;
-		if (is_help(argv[i])) {
-			fputs(usage, stdout);
-			return 0;
-		}
-		if ((t = take(argc, argv, &i, "--config", &config)) != 0 ||
-		    (t = take(argc, argv, &i, "--plan", &plan_path)) != 0 ||
-		    (t = take(argc, argv, &i, "--remote", &remote)) != 0) {
-			if (t < 0)
-				return usage_fail(cmd, usage, "option %s needs a value", argv[i]);
-		} else if (strcmp(argv[i], "--json") == 0) {
+	int o;
+	while ((o = nsp_cli_next(&cli, argc, argv, "hv", opts)) >= 0) {
+		if (o == 'c')
+			config = optarg;
+		else if (o == 'p')
+			plan_path = optarg;
+		else if (o == 'r')
+			remote = optarg;
+		else if (o == 'j')
 			json = true;
-		} else if (strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0) {
+		else if (o == 'v')
 			nsp_host_set_log_level(NSP_LOG_DEBUG);
-		} else {
-			return usage_fail(cmd, usage, "unknown argument: %s", argv[i]);
-		}
 	}
+	if (o != NSP_CLI_DONE)
+		return o == NSP_CLI_HELP ? 0 : 1;
 	if (config == NULL || config[0] == '\0')
-		return usage_fail(cmd, usage, "%s", "--config JOB.json is required");
+		return nsp_cli_usage_error(&cli, "%s", "--config JOB.json is required");
 	if (plan_path != NULL && plan_path[0] == '\0')
-		return usage_fail(cmd, usage, "%s", "--plan needs a path");
+		return nsp_cli_usage_error(&cli, "%s", "--plan needs a path");
 	if (remote != NULL && remote[0] == '\0')
-		return usage_fail(cmd, usage, "%s", "--remote needs an address");
+		return nsp_cli_usage_error(&cli, "%s", "--remote needs an address");
 	char err[1024];
 	if (nsp_host_signals_install(err, sizeof(err)) != 0)
 		return fail(cmd, "%s", err);

@@ -30,10 +30,11 @@ extern const char nsp_plan_command_usage[];
 extern const char nsp_pre_sync_command_usage[];
 extern const char nsp_post_sync_command_usage[];
 
-/* argv[0] is the command's name. Return the process's exit status. */
-int nsp_plan_command(int argc, char **argv);
-int nsp_pre_sync_command(int argc, char **argv);
-int nsp_post_sync_command(int argc, char **argv);
+/* The commands' help, after "Usage: PROG " (cli.h). prog: the program's name for usage errors;
+ * argv[0] is the command's name. Return the process's exit status. */
+int nsp_plan_command(const char *prog, int argc, char **argv);
+int nsp_pre_sync_command(const char *prog, int argc, char **argv);
+int nsp_post_sync_command(const char *prog, int argc, char **argv);
 
 /* Write the steps of `phase` of plan as a psql-runnable SQL file (see the top of this file).
  * fk_skip: the job's options say fkMode skip (foreign key steps are written commented out, as

@@ -146,6 +146,52 @@ int nsp_report_exit_status(const nsp_report *r)
 	return incomplete ? 2 : 0;
 }
 
+static bool step_not_created(const Neosync__Plugin__V1__PreSyncResponse *pre, uint32_t step_id)
+{
+	for (size_t k = 0; k < pre->n_results; k++)
+		if (pre->results[k]->step_id == step_id &&
+		    (pre->results[k]->status == NEOSYNC__PLUGIN__V1__STEP_STATUS__STEP_STATUS_FAILED ||
+		     pre->results[k]->status == NEOSYNC__PLUGIN__V1__STEP_STATUS__STEP_STATUS_SKIPPED))
+			return true;
+	return false;
+}
+
+int nsp_report_created_tables(const nsp_report *r, nsp_hydrate_ref **refs, size_t *n)
+{
+	size_t cap = 0;
+	bool have_plan = false;
+	*refs = NULL;
+	*n = 0;
+	for (size_t i = 0; i < r->nhooks; i++) {
+		const Neosync__Plugin__V1__PreSyncResponse *pre = r->hooks[i].pre;
+		if (pre != NULL && pre->plan != NULL) {
+			have_plan = true;
+			cap += pre->plan->n_steps;
+		}
+	}
+	if (!have_plan)
+		return 0;
+	*refs = calloc(cap > 0 ? cap : 1, sizeof(**refs));
+	if (*refs == NULL)
+		return -1;
+	for (size_t i = 0; i < r->nhooks; i++) {
+		const Neosync__Plugin__V1__PreSyncResponse *pre = r->hooks[i].pre;
+		if (pre == NULL || pre->plan == NULL)
+			continue;
+		for (size_t s = 0; s < pre->plan->n_steps; s++) {
+			const Neosync__Plugin__V1__Step *st = pre->plan->steps[s];
+			if (st->kind != NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_TABLE ||
+			    (st->skip_reason != NULL && st->skip_reason[0] != '\0') ||
+			    step_not_created(pre, st->id))
+				continue;
+			(*refs)[*n].schema = st->schema != NULL ? st->schema : "";
+			(*refs)[*n].table = st->name != NULL ? st->name : "";
+			(*n)++;
+		}
+	}
+	return 1;
+}
+
 static void print_results(FILE *out, Neosync__Plugin__V1__StepResult *const *results, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {

@@ -59,6 +59,12 @@ void nsp_report_free(nsp_report *r);
 /* 0, 1 or 2 as described above. */
 int nsp_report_exit_status(const nsp_report *r);
 
+/* The tables the hooks' pre-sync created: the TABLE steps of their plans that carry no
+ * skip_reason and whose result is not FAILED or SKIPPED, in plan order (the data step copies
+ * these). *refs (malloc'd, free() it; names point into the responses) and *n are set. Returns 1,
+ * 0 when no hook returned a plan (then the config's selection applies), -1 out of memory. */
+int nsp_report_created_tables(const nsp_report *r, nsp_hydrate_ref **refs, size_t *n);
+
 /* The human summary. */
 void nsp_report_print_text(const nsp_report *r, FILE *out);
 

@@ -16,6 +16,9 @@
 #include "neosync/plugin/v1/options.pb-c.h"
 #include "neosync/plugin/v1/plan.pb-c.h"
 
+typedef struct nsp_pre_decisions nsp_pre_decisions; /* pre_decide.h */
+typedef struct nsp_compat_found nsp_compat_found;   /* dest_compat.h */
+
 typedef struct nsp_results {
 	Neosync__Plugin__V1__StepResult **items;
 	size_t n;
@@ -51,12 +54,15 @@ uint64_t nsp_now_us(void);
 
 /* --- apply_pre.c / apply_post.c ------------------------------------------------------------ */
 
-/* The plan is not const: on_existing = strip appends the steps that re-create what it drops. */
-/* dst: the connection pre-sync probes and applies on; dst_url: for more connections when the
- * plan is large (NULL: only dst). */
+/* Pre-sync applies the final, signed plan with what was decided about the destination while
+ * planning (pre_decide.h: presence of each object, strip's drops). dst: the connection the
+ * decisions were made on and pre-sync applies on; dst_url: for more connections when the plan is
+ * large (NULL: only dst). found: non-NULL when the destination is older than the source
+ * (dest_compat.h): every step then runs alone, and what the destination lacks is recorded there. */
 int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const char *dst_url,
-		  const Neosync__Plugin__V1__SchemaPluginOptions *opts, Neosync__Plugin__V1__Plan *plan,
-		  nsp_results *results, nsp_error *err);
+		  const Neosync__Plugin__V1__SchemaPluginOptions *opts,
+		  const Neosync__Plugin__V1__Plan *plan, const nsp_pre_decisions *decided,
+		  nsp_compat_found *found, nsp_results *results, nsp_error *err);
 int nsp_apply_post(nsp_plugin *h, const char *dst_url,
 		   const Neosync__Plugin__V1__SchemaPluginOptions *opts,
 		   const Neosync__Plugin__V1__Plan *plan, nsp_results *results, nsp_error *err);

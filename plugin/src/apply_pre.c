@@ -8,6 +8,8 @@
  *    then as skip;
  *  - strip: as skip, after dropping the deferred objects of the existing selected tables
  *    (strip.c), which post-sync then re-creates.
+ * What exists and what strip drops was decided while planning (pre_decide.c); the plan is
+ * final and signed when it gets here, and is not changed.
  *
  * Very large schemas do not fit one transaction: every table created takes a few locks (the
  * table, its TOAST table and index), and the server's lock table holds only
@@ -26,7 +28,7 @@
 #include "apply_pre.h"
 #include "dest_compat.h"
 #include "connection.h"
-#include "strip.h"
+#include "pre_decide.h"
 
 #define ST(x) NEOSYNC__PLUGIN__V1__STEP_STATUS__STEP_STATUS_##x
 #define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
@@ -369,11 +371,11 @@ void nsp_pre_step_error(const Neosync__Plugin__V1__Step *failed, const nsp_resul
 
 /* A guarded step failed on a destination older than the source: when the error means that
  * server lacks what the step uses, undo the step alone, report it failed with the reason and
- * skip what needs it (dest_compat.h); the transaction goes on. */
-static bool lacks_feature(PGconn *dst, Neosync__Plugin__V1__Plan *plan, size_t i,
-			  Neosync__Plugin__V1__StepResult *r)
+ * record it (and what needs it) in `found` (dest_compat.h); the transaction goes on. */
+static bool lacks_feature(PGconn *dst, const Neosync__Plugin__V1__Plan *plan, size_t i,
+			  Neosync__Plugin__V1__StepResult *r, nsp_compat_found *found)
 {
-	if (!nsp_dest_compat_lacks_feature(r->sqlstate))
+	if (found == NULL || !nsp_dest_compat_lacks_feature(r->sqlstate))
 		return false;
 	PGresult *rb = PQexec(dst, "ROLLBACK TO SAVEPOINT nsp_step");
 	bool ok = PQresultStatus(rb) == PGRES_COMMAND_OK;
@@ -384,34 +386,60 @@ static bool lacks_feature(PGconn *dst, Neosync__Plugin__V1__Plan *plan, size_t i
 	snprintf(reason, sizeof(reason), "the destination (PostgreSQL %u) cannot hold it: %.900s",
 		 plan->destination_server_version / 10000, r->message);
 	nsp_result_set_message(r, reason);
-	return nsp_dest_compat_fail_step(plan, i, reason) == 0;
+	return nsp_dest_compat_fail_step(plan, found, i, reason) == 0;
+}
+
+/* A step that needs one an older destination could not hold: skipped (found by lacks_feature). */
+static bool settle_found(const nsp_compat_found *found, size_t i, Neosync__Plugin__V1__StepResult *r)
+{
+	if (found == NULL || found->reason[i] == NULL)
+		return false;
+	r->status = ST(SKIPPED);
+	nsp_result_set_message(r, found->reason[i]);
+	return true;
 }
 
 /* The serial executor: every policy, savepoints where the probe cannot tell what exists;
  * every step in a savepoint when the destination is older than the source. */
 static int apply_serial(nsp_plugin *h, PGconn *dst, Neosync__Plugin__V1__OnExisting policy,
-			Neosync__Plugin__V1__Plan *plan, nsp_presence *presence, char **detail,
-			nsp_results *results, nsp_error *err)
+			const Neosync__Plugin__V1__Plan *plan, const nsp_pre_decisions *decided,
+			nsp_compat_found *found, nsp_results *results, nsp_error *err)
 {
 	size_t budget = nsp_pre_lock_budget(dst);
-	bool older = nsp_dest_compat_older(plan);
-	bool *created = calloc(plan->n_steps ? plan->n_steps : 1, sizeof(*created));
-	if (created == NULL)
-		return oom(err);
-	if (nsp_conn_exec_simple(dst, "BEGIN", err) != 0) {
-		free(created);
-		return -1;
+	bool older = found != NULL;
+	size_t n = plan->n_steps ? plan->n_steps : 1;
+	bool *created = calloc(n, sizeof(*created));
+	/* replace drops tables, and CASCADE what they owned (sequences): it probes again after the
+	 * drop, into arrays of its own (the decisions stay as they were made). */
+	nsp_presence *reprobed = NULL;
+	char **redetail = NULL;
+	if (policy == OE(REPLACE)) {
+		reprobed = malloc(n * sizeof(*reprobed));
+		redetail = calloc(n, sizeof(*redetail));
+		if (reprobed != NULL)
+			memcpy(reprobed, decided->presence, plan->n_steps * sizeof(*reprobed));
 	}
-	size_t stripped = 0;
+	if (created == NULL || (policy == OE(REPLACE) && (reprobed == NULL || redetail == NULL))) {
+		free(created);
+		free(reprobed);
+		free(redetail);
+		return oom(err);
+	}
+	const nsp_presence *presence = reprobed != NULL ? reprobed : decided->presence;
+	char *const *detail = redetail != NULL ? redetail : decided->detail;
+	int rc = 0;
+	if (nsp_conn_exec_simple(dst, "BEGIN", err) != 0) {
+		rc = -1;
+		goto out;
+	}
 	if ((policy == OE(REPLACE) &&
-	     (drop_existing_tables(h, dst, plan, presence, err) != 0 ||
-	      /* CASCADE also dropped what the tables owned (sequences): probe again */
-	      nsp_destination_probe(dst, plan, PRE, presence, detail, err) != 0)) ||
-	    (policy == OE(STRIP) && nsp_strip_prepare(h, dst, plan, &stripped, err) != 0)) {
+	     (drop_existing_tables(h, dst, plan, reprobed, err) != 0 ||
+	      nsp_destination_probe(dst, plan, PRE, reprobed, redetail, err) != 0)) ||
+	    (policy == OE(STRIP) && nsp_strip_apply(h, dst, &decided->strip, err) != 0)) {
 		PGresult *res = PQexec(dst, "ROLLBACK");
 		PQclear(res);
-		free(created);
-		return -1;
+		rc = -1;
+		goto out;
 	}
 
 	size_t total = 0, done = 0;
@@ -460,7 +488,7 @@ static int apply_serial(nsp_plugin *h, PGconn *dst, Neosync__Plugin__V1__OnExist
 				      s->identity);
 			break;
 		}
-		if (nsp_pre_settle(s, presence[i], detail[i], r)) {
+		if (settle_found(found, i, r) || nsp_pre_settle(s, presence[i], detail[i], r)) {
 			/* known without running */
 		} else if (!(policy != OE(ERROR) && presence[i] == NSP_PRESENCE_UNKNOWN) && !older) {
 			/* The common case: into the chunk, applied when its marker comes back. */
@@ -479,7 +507,7 @@ static int apply_serial(nsp_plugin *h, PGconn *dst, Neosync__Plugin__V1__OnExist
 				break;
 			}
 			if (!run_guarded(dst, s, r)) {
-				if (!older || !lacks_feature(dst, plan, i, r))
+				if (!lacks_feature(dst, plan, i, r, found))
 					failed = s;
 			} else
 				created[i] = r->status == ST(APPLIED);
@@ -494,7 +522,6 @@ static int apply_serial(nsp_plugin *h, PGconn *dst, Neosync__Plugin__V1__OnExist
 	nsp_strbuf_free(&ch.sql);
 	if (failed != NULL && err->code == NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_OK)
 		nsp_pre_step_error(failed, results, first_result, err);
-	int rc = 0;
 	if (failed != NULL) {
 		PGresult *res = PQexec(dst, "ROLLBACK");
 		PQclear(res);
@@ -516,45 +543,39 @@ static int apply_serial(nsp_plugin *h, PGconn *dst, Neosync__Plugin__V1__OnExist
 				batches, budget);
 		rc = nsp_conn_exec_simple(dst, "COMMIT", err);
 	}
+out:
+	for (size_t i = 0; redetail != NULL && i < plan->n_steps; i++)
+		free(redetail[i]);
+	free(redetail);
+	free(reprobed);
 	free(created);
 	return rc;
 }
 
 int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const char *dst_url,
-		  const Neosync__Plugin__V1__SchemaPluginOptions *opts, Neosync__Plugin__V1__Plan *plan,
-		  nsp_results *results, nsp_error *err)
+		  const Neosync__Plugin__V1__SchemaPluginOptions *opts,
+		  const Neosync__Plugin__V1__Plan *plan, const nsp_pre_decisions *decided,
+		  nsp_compat_found *found, nsp_results *results, nsp_error *err)
 {
 	Neosync__Plugin__V1__OnExisting policy = opts ? opts->on_existing : OE(ERROR);
-	/* Steps strip may append are post-sync: only the first n_orig are looked at here. */
-	size_t n_orig = plan->n_steps;
-	size_t n = n_orig ? n_orig : 1;
-	nsp_presence *presence = calloc(n, sizeof(*presence));
-	char **detail = calloc(n, sizeof(*detail));
-	int rc = -1;
-	if (presence == NULL || detail == NULL) {
-		oom(err);
-		goto out;
-	}
-	if (nsp_destination_probe(dst, plan, PRE, presence, detail, err) != 0)
-		goto out;
+	if (decided->n != plan->n_steps || decided->presence == NULL)
+		return nsp_error_set(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_INTERNAL,
+				     "pre-sync: the plan changed after the destination was probed");
+	const nsp_presence *presence = decided->presence;
 	if (policy == OE(ERROR) && refuse_existing(plan, presence, err) != 0)
-		goto out;
+		return -1;
 	/* Several connections when nothing must be dropped first and no step needs a savepoint. */
 	bool guarded = false;
-	for (size_t i = 0; i < n_orig && !guarded; i++)
+	for (size_t i = 0; i < plan->n_steps && !guarded; i++)
 		guarded = plan->steps[i]->phase == PRE && policy != OE(ERROR) &&
 			  presence[i] == NSP_PRESENCE_UNKNOWN && plan->steps[i]->sql[0] != '\0' &&
 			  plan->steps[i]->skip_reason[0] == '\0';
-	guarded = guarded || nsp_dest_compat_older(plan); /* every step alone: dest_compat.h */
-	rc = 1;
+	guarded = guarded || found != NULL; /* every step alone: dest_compat.h */
+	int rc = 1;
 	if (!guarded && dst_url != NULL && (policy == OE(ERROR) || policy == OE(SKIP)))
-		rc = nsp_apply_pre_waves(h, dst, dst_url, opts, plan, presence, detail, results, err);
+		rc = nsp_apply_pre_waves(h, dst, dst_url, opts, plan, presence, decided->detail, results,
+					 err);
 	if (rc == 1)
-		rc = apply_serial(h, dst, policy, plan, presence, detail, results, err);
-out:
-	for (size_t i = 0; detail != NULL && i < n_orig; i++)
-		free(detail[i]);
-	free(detail);
-	free(presence);
+		rc = apply_serial(h, dst, policy, plan, decided, found, results, err);
 	return rc;
 }

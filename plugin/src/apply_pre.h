@@ -66,6 +66,6 @@ int nsp_pre_mark_rolled_back(const Neosync__Plugin__V1__Plan *plan,
 int nsp_apply_pre_waves(nsp_plugin *h, PGconn *dst, const char *dst_url,
 			const Neosync__Plugin__V1__SchemaPluginOptions *opts,
 			const Neosync__Plugin__V1__Plan *plan, const nsp_presence *presence,
-			char **detail, nsp_results *results, nsp_error *err);
+			char *const *detail, nsp_results *results, nsp_error *err);
 
 #endif

@@ -478,7 +478,7 @@ static void stop(waves *x, size_t budget, nsp_results *results, size_t first_res
 int nsp_apply_pre_waves(nsp_plugin *h, PGconn *dst, const char *dst_url,
 			const Neosync__Plugin__V1__SchemaPluginOptions *opts,
 			const Neosync__Plugin__V1__Plan *plan, const nsp_presence *presence,
-			char **detail, nsp_results *results, nsp_error *err)
+			char *const *detail, nsp_results *results, nsp_error *err)
 {
 	unsigned parallelism = nsp_session_parallelism(opts);
 	if (parallelism > MAX_CONNECTIONS)

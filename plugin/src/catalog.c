@@ -2,14 +2,20 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 PGresult *nsp_catalog_query(nsp_catalog_ctx *ctx, const char *what, const char *sql)
 {
 	ctx->queries++;
 	PGresult *res = NULL;
 	PGconn *conn = ctx->conn;
-	if (!nsp_catalog_prefetched(ctx, sql, &res, &conn))
+	if (ctx->prefetched != NULL) { /* this loader's query ran ahead (the loader table) */
+		res = ctx->prefetched;
+		conn = ctx->prefetched_conn;
+		ctx->prefetched = NULL;
+	} else {
 		res = PQexec(conn, sql);
+	}
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		char context[256];
 		snprintf(context, sizeof(context), "reading %s from the source catalog", what);
@@ -122,16 +128,51 @@ void nsp_catalog_settings(const Neosync__Plugin__V1__SchemaPluginOptions *option
 		 options && options->lock_timeout_ms ? options->lock_timeout_ms : 10000u);
 }
 
-typedef int (*nsp_loader_fn)(nsp_catalog_ctx *ctx);
+static const char *indexes_query(int server_version)
+{
+	(void)server_version;
+	return nsp_catalog_indexes_sql;
+}
 
-static const nsp_loader_fn loaders[] = {
-	nsp_catalog_load_schemas,     nsp_catalog_load_collations, nsp_catalog_load_types,
-	nsp_catalog_load_functions,   nsp_catalog_load_operators,  nsp_catalog_load_sequences,
-	nsp_catalog_load_tables,      nsp_catalog_load_constraints, nsp_catalog_load_indexes,
-	nsp_catalog_load_triggers,    nsp_catalog_load_rules,      nsp_catalog_load_views,
-	nsp_catalog_load_policies,    nsp_catalog_load_statistics, nsp_catalog_load_comments,   nsp_catalog_load_owners,
-	nsp_catalog_load_depend,
+/* The loaders, in the order they run. A loader whose `prefetch` names its query (each loader
+ * runs one) has it run ahead on a second session of the same snapshot (catalog_prefetch.c): the
+ * heaviest queries at thousands of tables (pg_get_constraintdef, pg_get_indexdef), while the
+ * loaders before them read on the first session. The loader then finds its result waiting. */
+typedef struct nsp_loader {
+	int (*load)(nsp_catalog_ctx *ctx);
+	const char *(*prefetch)(int server_version); /* NULL: runs its query in its turn */
+} nsp_loader;
+
+static const nsp_loader loaders[] = {
+	{nsp_catalog_load_schemas, NULL},
+	{nsp_catalog_load_collations, NULL},
+	{nsp_catalog_load_types, NULL},
+	{nsp_catalog_load_functions, NULL},
+	{nsp_catalog_load_operators, NULL},
+	{nsp_catalog_load_sequences, NULL},
+	{nsp_catalog_load_tables, NULL},
+	{nsp_catalog_load_constraints, nsp_catalog_constraints_query},
+	{nsp_catalog_load_indexes, indexes_query},
+	{nsp_catalog_load_triggers, NULL},
+	{nsp_catalog_load_rules, NULL},
+	{nsp_catalog_load_views, NULL},
+	{nsp_catalog_load_policies, NULL},
+	{nsp_catalog_load_statistics, NULL},
+	{nsp_catalog_load_comments, NULL},
+	{nsp_catalog_load_owners, NULL},
+	{nsp_catalog_load_depend, NULL},
 };
+#define NLOADERS (sizeof(loaders) / sizeof(loaders[0]))
+
+static void start_prefetch(nsp_catalog_ctx *ctx, const char *url)
+{
+	const char *sql[NLOADERS];
+	size_t n = 0;
+	for (size_t i = 0; i < NLOADERS; i++)
+		if (loaders[i].prefetch != NULL)
+			sql[n++] = loaders[i].prefetch(ctx->server_version);
+	ctx->prefetch = nsp_catalog_prefetch_start(ctx, url, sql, n);
+}
 
 int nsp_catalog_load(PGconn *conn, const char *url,
 		     const Neosync__Plugin__V1__SchemaPluginOptions *options, nsp_model *model,
@@ -157,10 +198,15 @@ int nsp_catalog_load(PGconn *conn, const char *url,
 	ctx.server_version = PQserverVersion(conn);
 	model->server_version = ctx.server_version;
 	if (url != NULL)
-		ctx.prefetch = nsp_catalog_prefetch_start(&ctx, url);
+		start_prefetch(&ctx, url);
 	int rc = 0;
-	for (size_t i = 0; i < sizeof(loaders) / sizeof(loaders[0]) && rc == 0; i++)
-		rc = loaders[i](&ctx);
+	for (size_t i = 0; i < NLOADERS && rc == 0; i++) {
+		if (loaders[i].prefetch != NULL)
+			ctx.prefetched = nsp_catalog_prefetch_take(ctx.prefetch, &ctx.prefetched_conn);
+		rc = loaders[i].load(&ctx);
+		PQclear(ctx.prefetched); /* a loader that stopped before its query */
+		ctx.prefetched = NULL;
+	}
 	nsp_catalog_prefetch_end(ctx.prefetch);
 	if (rc == 0)
 		rc = nsp_model_resolve(model) == 0
@@ -172,4 +218,21 @@ int nsp_catalog_load(PGconn *conn, const char *url,
 	if (queries)
 		*queries = ctx.queries;
 	return rc;
+}
+
+int nsp_catalog_add_locks(nsp_object *o, const char *joined, Neosync__Plugin__V1__LockMode mode)
+{
+	while (joined != NULL && *joined != '\0') {
+		const char *sep = strchr(joined, '\x1f');
+		size_t len = sep ? (size_t)(sep - joined) : strlen(joined);
+		char rel[1024];
+		if (len >= sizeof(rel))
+			return -1;
+		memcpy(rel, joined, len);
+		rel[len] = '\0';
+		if (nsp_object_add_lock(o, rel, mode) != 0)
+			return -1;
+		joined = sep ? sep + 1 : "";
+	}
+	return 0;
 }

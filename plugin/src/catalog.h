@@ -28,6 +28,11 @@ typedef struct nsp_catalog_ctx {
 	/* A second session in the same snapshot running the heaviest queries ahead of their
 	 * loaders (catalog_prefetch.c); NULL when there is none. */
 	struct nsp_catalog_prefetch *prefetch;
+	/* The result of the running loader's query, when its entry in the loader table (catalog.c)
+	 * is prefetched and the result is waiting; nsp_catalog_query takes it instead of running the
+	 * query. prefetched_conn: the session it ran on (for error messages). */
+	PGresult *prefetched;
+	PGconn *prefetched_conn;
 	nsp_model *model;
 	int server_version; /* server_version_num */
 	nsp_error *err;
@@ -51,6 +56,19 @@ typedef struct nsp_catalog_ctx {
 #define NSP_SQL_REL_SIZE(c)                                                                     \
 	"CASE WHEN " c ".relkind IN ('r', 'p') THEN NULL ELSE pg_catalog.pg_relation_size(" c ".oid) END"
 
+/* The partitions (at every level) under partitioned table `oid`, quoted as the plan names
+ * relations, joined by '\x1f'; NULL for any other relation. A statement on a partitioned table
+ * (a constraint, a trigger) changes its partitions' catalog rows too: its step locks them. */
+#define NSP_SQL_PARTITIONS_OF(oid)                                                                \
+	"(SELECT pg_catalog.string_agg('\"' || pg_catalog.replace(pn.nspname, '\"', '\"\"') || "     \
+	"'\".\"' || pg_catalog.replace(pc.relname, '\"', '\"\"') || '\"', E'\\x1f') "                \
+	"FROM pg_catalog.pg_partition_tree(" oid ") pt "                                                 \
+	"JOIN pg_catalog.pg_class pc ON pc.oid = pt.relid "                                           \
+	"JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace WHERE pt.relid <> " oid ")"
+
+/* Lock every relation of a '\x1f'-joined list (NULL: none) in `mode` as well. */
+int nsp_catalog_add_locks(nsp_object *o, const char *joined, Neosync__Plugin__V1__LockMode mode);
+
 /* The queries of the constraints and indexes loaders: the slowest at thousands of tables
  * (pg_get_constraintdef, pg_get_indexdef), so catalog_prefetch.c runs them ahead. The
  * constraints query depends on the source's server_version_num (one string per catalog layout). */
@@ -62,12 +80,14 @@ void nsp_catalog_settings(const Neosync__Plugin__V1__SchemaPluginOptions *option
 			  size_t len);
 
 /* Start the prefetch session: after ctx->conn began its snapshot, another session of the source
- * at `url` adopts it (pg_export_snapshot) and runs the heavy queries. NULL, and the queries run
- * in their turn on ctx->conn, when that is not possible (a standby, no connection left). */
-struct nsp_catalog_prefetch *nsp_catalog_prefetch_start(nsp_catalog_ctx *ctx, const char *url);
-/* When `sql` is the next prefetched query (by pointer): its result, and the session it ran on
- * (for its error message), and true. */
-bool nsp_catalog_prefetched(nsp_catalog_ctx *ctx, const char *sql, PGresult **res, PGconn **conn);
+ * at `url` adopts it (pg_export_snapshot) and runs sql[0..n) (the prefetched entries of the loader
+ * table, in its order) in one round trip. NULL, and the queries run in their turn on ctx->conn,
+ * when that is not possible (a standby, no connection left). */
+struct nsp_catalog_prefetch *nsp_catalog_prefetch_start(nsp_catalog_ctx *ctx, const char *url,
+							const char *const *sql, size_t n);
+/* The next prefetched query's result (in the order given), and the session it ran on; NULL when
+ * there is none (the caller then runs the query itself). */
+PGresult *nsp_catalog_prefetch_take(struct nsp_catalog_prefetch *pf, PGconn **conn);
 void nsp_catalog_prefetch_end(struct nsp_catalog_prefetch *pf);
 
 /* A source role as the destination names it (options.roleMap), quoted; PUBLIC for NULL or "". */

@@ -39,33 +39,6 @@
  *   validated in one step; NOT ENFORCED ones (18) in one step too
  *   (nothing to validate); temporal ones (PERIOD, 18) like the others. Foreign keys a partition
  *   got from its parent's (conparentid <> 0) are made by the parent's statement. */
-/* Lock every relation of a '\x1f'-joined list (NULL: none) in `mode`. */
-static int add_locks(nsp_object *o, const char *joined, Neosync__Plugin__V1__LockMode mode)
-{
-	while (joined != NULL && *joined != '\0') {
-		const char *sep = strchr(joined, '\x1f');
-		size_t len = sep ? (size_t)(sep - joined) : strlen(joined);
-		char rel[1024];
-		if (len >= sizeof(rel))
-			return -1;
-		memcpy(rel, joined, len);
-		rel[len] = '\0';
-		if (nsp_object_add_lock(o, rel, mode) != 0)
-			return -1;
-		joined = sep ? sep + 1 : "";
-	}
-	return 0;
-}
-
-/* The partitions (at every level) under a partitioned table, quoted as the plan names relations,
- * joined by '\x1f'. */
-#define PARTITIONS_OF(oid)                                                                        \
-	"(SELECT pg_catalog.string_agg('\"' || pg_catalog.replace(pn.nspname, '\"', '\"\"') || "     \
-	"'\".\"' || pg_catalog.replace(pc.relname, '\"', '\"\"') || '\"', E'\\x1f') "                \
-	"FROM pg_catalog.pg_partition_tree(" oid ") pt "                                                 \
-	"JOIN pg_catalog.pg_class pc ON pc.oid = pt.relid "                                           \
-	"JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace WHERE pt.relid <> " oid ")"
-
 /* ENFORCED, PERIOD: c.conenforced and c.conperiod from PostgreSQL 18 on, constants before. */
 #define CONSTRAINTS_SQL(ENFORCED, PERIOD)                                                         \
 	"SELECT c.oid, c.conname, c.contype, n.nspname, t.relname, t.oid, t.relkind, " \
@@ -103,8 +76,8 @@ static int add_locks(nsp_object *o, const char *joined, Neosync__Plugin__V1__Loc
 	"  pg_catalog.replace(rt.relname, '\"', '\"\"') || '\"', " \
 	/* 21, 22: the partitions under a partitioned table and under a partitioned referenced \
 	 * table, joined by '\x1f': a statement that recurses locks them all */ \
-	"  CASE WHEN t.relkind = 'p' THEN " PARTITIONS_OF("t.oid") " END, " \
-	"  CASE WHEN rt.relkind = 'p' THEN " PARTITIONS_OF("rt.oid") " END, "                      \
+	"  CASE WHEN t.relkind = 'p' THEN " NSP_SQL_PARTITIONS_OF("t.oid") " END, " \
+	"  CASE WHEN rt.relkind = 'p' THEN " NSP_SQL_PARTITIONS_OF("rt.oid") " END, "                      \
 	/* 23, 24: NOT ENFORCED (18: checks, foreign keys), WITHOUT OVERLAPS / PERIOD (18) */       \
 	"  " ENFORCED ", " PERIOD " " \
 	"FROM pg_catalog.pg_constraint c " \
@@ -323,7 +296,7 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 	case 'n':
 		if (needs_oid_list(o, NSP_CLASS_PG_CONSTRAINT, nsp_cell(res, i, 12)) != 0)
 			return -1;
-		if (add_locks(o, nsp_cell(res, i, 21), L(ACCESS_EXCLUSIVE)) != 0)
+		if (nsp_catalog_add_locks(o, nsp_cell(res, i, 21), L(ACCESS_EXCLUSIVE)) != 0)
 			return -1;
 		return needs_attaches(o, attaches, nattaches, nsp_cell(res, i, 14));
 	default:
@@ -335,8 +308,8 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 	const char *ref_table = nsp_cell(res, i, 20);
 	if ((ref_table != NULL && strcmp(ref_table, table) != 0 &&
 	     nsp_object_add_lock(o, ref_table, L(SHARE_ROW_EXCLUSIVE)) != 0) ||
-	    add_locks(o, nsp_cell(res, i, 21), L(SHARE_ROW_EXCLUSIVE)) != 0 ||
-	    add_locks(o, nsp_cell(res, i, 22), L(SHARE_ROW_EXCLUSIVE)) != 0 ||
+	    nsp_catalog_add_locks(o, nsp_cell(res, i, 21), L(SHARE_ROW_EXCLUSIVE)) != 0 ||
+	    nsp_catalog_add_locks(o, nsp_cell(res, i, 22), L(SHARE_ROW_EXCLUSIVE)) != 0 ||
 	    nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, frelid}) != 0 ||
 	    (indid != 0 && nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, indid}) != 0) ||
 	    needs_oid_list(o, NSP_CLASS_PG_INHERITS, nsp_cell(res, i, 13)) != 0)
@@ -358,8 +331,8 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 	if (v == NULL || nsp_object_set_table(v, table_oid, table, L(SHARE_UPDATE_EXCLUSIVE)) != 0 ||
 	    (ref_table != NULL && strcmp(ref_table, table) != 0 &&
 	     nsp_object_add_lock(v, ref_table, L(ROW_SHARE)) != 0) ||
-	    add_locks(v, nsp_cell(res, i, 21), L(SHARE_UPDATE_EXCLUSIVE)) != 0 ||
-	    add_locks(v, nsp_cell(res, i, 22), L(ROW_SHARE)) != 0 ||
+	    nsp_catalog_add_locks(v, nsp_cell(res, i, 21), L(SHARE_UPDATE_EXCLUSIVE)) != 0 ||
+	    nsp_catalog_add_locks(v, nsp_cell(res, i, 22), L(ROW_SHARE)) != 0 ||
 	    nsp_object_needs(v, fk_index) != 0)
 		return -1;
 	v->cost = cost;

@@ -83,19 +83,20 @@ void nsp_catalog_append_role(nsp_strbuf *sb, const nsp_catalog_ctx *ctx, const c
 /* Objects with an owner and an ACL, as one list: catalog, oid, owner, kind for acldefault. */
 #define OWNED_OBJECTS                                                                              \
 	"SELECT 'pg_catalog.pg_class'::pg_catalog.regclass::pg_catalog.oid AS classid, c.oid, "      \
-	"  c.relowner AS owner, c.relacl AS acl, CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END AS k " \
+	"  c.relowner AS owner, c.relacl AS acl, CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END AS k, " \
+	"  c.relnamespace AS nsp " \
 	"FROM pg_catalog.pg_class c WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') "              \
-	"UNION ALL SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, p.proowner, p.proacl, 'f' " \
+	"UNION ALL SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, p.proowner, p.proacl, 'f', p.pronamespace " \
 	"FROM pg_catalog.pg_proc p "                                                                  \
-	"UNION ALL SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, t.oid, t.typowner, t.typacl, 'T' " \
+	"UNION ALL SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, t.oid, t.typowner, t.typacl, 'T', t.typnamespace " \
 	"FROM pg_catalog.pg_type t WHERE t.typtype IN ('e', 'c', 'r', 'd') "                          \
-	"UNION ALL SELECT 'pg_catalog.pg_namespace'::pg_catalog.regclass, n.oid, n.nspowner, n.nspacl, 'n' " \
+	"UNION ALL SELECT 'pg_catalog.pg_namespace'::pg_catalog.regclass, n.oid, n.nspowner, n.nspacl, 'n', 0::pg_catalog.oid " \
 	"FROM pg_catalog.pg_namespace n "                                                             \
-	"UNION ALL SELECT 'pg_catalog.pg_collation'::pg_catalog.regclass, co.oid, co.collowner, NULL, NULL " \
+	"UNION ALL SELECT 'pg_catalog.pg_collation'::pg_catalog.regclass, co.oid, co.collowner, NULL, NULL, co.collnamespace " \
 	"FROM pg_catalog.pg_collation co "                                                            \
-	"UNION ALL SELECT 'pg_catalog.pg_operator'::pg_catalog.regclass, op.oid, op.oprowner, NULL, NULL " \
+	"UNION ALL SELECT 'pg_catalog.pg_operator'::pg_catalog.regclass, op.oid, op.oprowner, NULL, NULL, op.oprnamespace " \
 	"FROM pg_catalog.pg_operator op "                                                             \
-	"UNION ALL SELECT 'pg_catalog.pg_statistic_ext'::pg_catalog.regclass, s.oid, s.stxowner, NULL, NULL " \
+	"UNION ALL SELECT 'pg_catalog.pg_statistic_ext'::pg_catalog.regclass, s.oid, s.stxowner, NULL, NULL, s.stxnamespace " \
 	"FROM pg_catalog.pg_statistic_ext s "
 
 /* pg_identify_object() writes an aggregate over * as "name()", which ALTER AGGREGATE reads as
@@ -241,10 +242,20 @@ static int load_owners(nsp_catalog_ctx *ctx, nsp_strbuf *sql, owner_steps *steps
 enum {
 	A_CLASSID, A_OID, A_TYPE, A_IDENTITY, A_ATTNUM, A_OWNER, A_GRANTEE, A_PRIVS, A_GRANTABLE,
 	A_EXTENSION, /* the extension the object is a member of, NULL if none */
+	A_GRANTOR,   /* who granted: the owner, or a role holding the grant option */
+	A_NAMESPACE, /* the object's schema, 0 for a schema */
 	A_OWNER_ALL, /* the owner's own entry, holding every privilege the source's major has */
 };
 
-/* REVOKE ALL ... FROM PUBLIC, the owner and every grantee of the object's rows [first, end). */
+static bool same_cell(PGresult *res, int a, int b, int col)
+{
+	const char *x = nsp_cell(res, a, col), *y = nsp_cell(res, b, col);
+	return x == y || (x != NULL && y != NULL && strcmp(x, y) == 0);
+}
+
+/* REVOKE ALL ... FROM PUBLIC, the owner and every grantee of the object's rows [first, end).
+ * CASCADE: on a re-run, grants that a grantee made with its grant option depend on it; they are
+ * granted again below, in the source's order. */
 static void append_revoke_all(nsp_strbuf *sql, const nsp_catalog_ctx *ctx, PGresult *res,
 			      int first, int end, const char *on)
 {
@@ -252,22 +263,39 @@ static void append_revoke_all(nsp_strbuf *sql, const nsp_catalog_ctx *ctx, PGres
 	nsp_catalog_append_role(sql, ctx, nsp_cell(res, first, A_OWNER));
 	for (int i = first; i < end && nsp_cell_oid(res, i, A_ATTNUM) == 0; i++) {
 		const char *grantee = nsp_cell(res, i, A_GRANTEE);
-		if (grantee == NULL || grantee[0] == '\0' ||
+		bool named = false;
+		for (int j = first; j < i && !named; j++)
+			named = same_cell(res, i, j, A_GRANTEE);
+		if (named || grantee == NULL || grantee[0] == '\0' ||
 		    strcmp(grantee, nsp_cell(res, first, A_OWNER)) == 0)
 			continue;
 		nsp_strbuf_append(sql, ", ");
 		nsp_catalog_append_role(sql, ctx, grantee);
 	}
-	nsp_strbuf_append(sql, ";\n");
+	nsp_strbuf_append(sql, " CASCADE;\n");
 }
 
-/* GRANT privs ON ... TO grantee [WITH GRANT OPTION], for the plain and the grantable ones. */
+static bool granted_by_other(PGresult *res, int i)
+{
+	const char *grantor = nsp_cell(res, i, A_GRANTOR);
+	return grantor != NULL && strcmp(grantor, nsp_cell(res, i, A_OWNER)) != 0;
+}
+
+/* GRANT privs ON ... TO grantee [WITH GRANT OPTION], for the plain and the grantable ones. A
+ * grant made by a role other than the owner (with the grant option it was given earlier in the
+ * ACL) is made as that role, so the destination records the same grantor, as pg_dump does. */
 static void append_grants(nsp_strbuf *sql, const nsp_catalog_ctx *ctx, PGresult *res, int i,
 			  const char *on)
 {
-	const char *grantee = nsp_cell(res, i, A_GRANTEE);
+	const char *grantee = nsp_cell(res, i, A_GRANTEE), *grantor = nsp_cell(res, i, A_GRANTOR);
 	if (grantee == NULL)
 		return; /* an empty ACL: nothing to grant */
+	bool as_grantor = granted_by_other(res, i);
+	if (as_grantor) {
+		nsp_strbuf_append(sql, "SET LOCAL ROLE ");
+		nsp_catalog_append_role(sql, ctx, grantor);
+		nsp_strbuf_append(sql, ";\n");
+	}
 	for (int col = A_PRIVS; col <= A_GRANTABLE; col++) {
 		const char *privs = nsp_cell(res, i, col);
 		if (privs == NULL)
@@ -281,11 +309,31 @@ static void append_grants(nsp_strbuf *sql, const nsp_catalog_ctx *ctx, PGresult 
 		nsp_catalog_append_role(sql, ctx, grantee);
 		nsp_strbuf_append(sql, col == A_GRANTABLE ? " WITH GRANT OPTION;\n" : ";\n");
 	}
+	if (as_grantor)
+		nsp_strbuf_append(sql, "RESET ROLE;\n");
 }
 
-/* The step of one object: its rows are [first, end), object-level ones (attnum 0) first. */
+/* A grant made as another role needs that role's USAGE on the object's schema, which the
+ * schema's owner and privilege steps give on the destination. */
+static int needs_schema_access(nsp_object *o, PGresult *res, int first, int end,
+			       const owner_steps *owners, const owner_steps *schema_acls)
+{
+	bool chain = false;
+	for (int i = first; i < end && !chain; i++)
+		chain = granted_by_other(res, i);
+	nsp_catref schema = {NSP_CLASS_PG_NAMESPACE, nsp_cell_oid(res, first, A_NAMESPACE)};
+	if (!chain || schema.objid == 0)
+		return 0;
+	const owner_step *owner = owner_step_of(owners, schema), *acl = owner_step_of(schema_acls, schema);
+	if (owner != NULL && nsp_object_needs(o, owner->index) != 0)
+		return -1;
+	return acl == NULL ? 0 : nsp_object_needs(o, acl->index);
+}
+
+/* The step of one object: its rows are [first, end), object-level ones (attnum 0) first. The
+ * steps of schemas are recorded in `schema_acls` (schemas come first). */
 static int add_privileges(nsp_catalog_ctx *ctx, nsp_strbuf *sql, PGresult *res, int first,
-			  int end, const owner_steps *steps)
+			  int end, const owner_steps *steps, owner_steps *schema_acls)
 {
 	nsp_catref ref = {nsp_cell_oid(res, first, A_CLASSID), nsp_cell_oid(res, first, A_OID)};
 	nsp_object *target = nsp_model_find(ctx->model, ref);
@@ -322,6 +370,10 @@ static int add_privileges(nsp_catalog_ctx *ctx, nsp_strbuf *sql, PGresult *res, 
 		rc = owner == NULL ? 0 : nsp_object_needs(o, owner->index);
 		if (maintain) /* dest_compat.h */
 			nsp_object_require_major(o, 17, "the MAINTAIN privilege");
+		if (rc == 0)
+			rc = needs_schema_access(o, res, first, end, steps, schema_acls);
+		if (rc == 0 && ref.classid == NSP_CLASS_PG_NAMESPACE)
+			rc = owner_steps_add(schema_acls, ref, o->index);
 	}
 	nsp_strbuf_free(&on);
 	return rc;
@@ -335,12 +387,12 @@ static int load_acls(nsp_catalog_ctx *ctx, nsp_strbuf *sql, const owner_steps *s
 	PGresult *res = nsp_catalog_query(
 		ctx, "privileges",
 		"WITH o AS (" OWNED_OBJECTS "), "
-		"a0 AS (SELECT o.classid, o.oid, 0 AS attnum, NULL::pg_catalog.name AS attname, o.owner, o.acl, o.k "
+		"a0 AS (SELECT o.classid, o.oid, 0 AS attnum, NULL::pg_catalog.name AS attname, o.owner, o.acl, o.nsp, o.k "
 		"      FROM o WHERE o.acl IS NOT NULL AND (o.oid >= 16384 "
 		"        OR o.classid = 'pg_catalog.pg_namespace'::pg_catalog.regclass) "
 		"      UNION ALL "
 		"      SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, at.attrelid, at.attnum, at.attname, "
-		"        c.relowner, at.attacl, NULL "
+		"        c.relowner, at.attacl, c.relnamespace, NULL "
 		"      FROM pg_catalog.pg_attribute at JOIN pg_catalog.pg_class c ON c.oid = at.attrelid "
 		"      WHERE at.attacl IS NOT NULL AND at.attnum > 0 AND NOT at.attisdropped "
 		"        AND c.oid >= 16384 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')), "
@@ -353,7 +405,7 @@ static int load_acls(nsp_catalog_ctx *ctx, nsp_strbuf *sql, const owner_steps *s
 		"      LEFT JOIN pg_catalog.pg_init_privs ip ON ip.classoid = a0.classid AND ip.objoid = a0.oid "
 		"        AND ip.objsubid = a0.attnum "
 		"      WHERE xd.objid IS NULL OR a0.acl IS DISTINCT FROM ip.initprivs), "
-		"e AS (SELECT a.*, x.grantee, x.is_grantable, x.ord, x.privilege_type || "
+		"e AS (SELECT a.*, x.grantor, x.grantee, x.is_grantable, x.ord, x.privilege_type || "
 		"        CASE WHEN a.attnum > 0 THEN '(' || pg_catalog.quote_ident(a.attname) || ')' ELSE '' END AS priv "
 		"      FROM a LEFT JOIN LATERAL pg_catalog.aclexplode(a.acl) WITH ORDINALITY "
 		"        x(grantor, grantee, privilege_type, is_grantable, ord) ON true) "
@@ -361,24 +413,28 @@ static int load_acls(nsp_catalog_ctx *ctx, nsp_strbuf *sql, const owner_steps *s
 		"  CASE WHEN e.grantee = 0 THEN '' ELSE pg_catalog.pg_get_userbyid(e.grantee) END, "
 		"  pg_catalog.string_agg(e.priv, ', ' ORDER BY e.ord) FILTER (WHERE NOT e.is_grantable), "
 		"  pg_catalog.string_agg(e.priv, ', ' ORDER BY e.ord) FILTER (WHERE e.is_grantable), e.ext, "
+		"  pg_catalog.pg_get_userbyid(e.grantor), e.nsp, "
 		"  e.attnum = 0 AND e.grantee = e.owner AND e.k IS NOT NULL AND "
 		"    pg_catalog.count(*) FILTER (WHERE NOT e.is_grantable) = (SELECT pg_catalog.count(*) "
 		"      FROM pg_catalog.aclexplode(pg_catalog.acldefault(e.k::pg_catalog.\"char\", e.owner)) d "
 		"      WHERE d.grantee = e.owner) "
 		"FROM e CROSS JOIN LATERAL pg_catalog.pg_identify_object(e.classid, e.oid, 0) i "
-		"GROUP BY e.classid, e.oid, i.type, i.identity, e.attnum, e.owner, e.grantee, e.ext, e.k "
-		"ORDER BY 1, 2, 5, pg_catalog.min(e.ord)");
+		"GROUP BY e.classid, e.oid, i.type, i.identity, e.attnum, e.owner, e.grantee, e.ext, e.grantor, e.nsp, e.k "
+		"ORDER BY e.classid <> 'pg_catalog.pg_namespace'::pg_catalog.regclass, 1, 2, 5, "
+		"  pg_catalog.min(e.ord)");
 	if (res == NULL)
 		return -1;
 	int rc = 0, rows = PQntuples(res);
+	owner_steps schema_acls = {0};
 	for (int first = 0; first < rows && rc == 0;) {
 		int end = first + 1;
 		while (end < rows && nsp_cell_oid(res, end, A_CLASSID) == nsp_cell_oid(res, first, A_CLASSID) &&
 		       nsp_cell_oid(res, end, A_OID) == nsp_cell_oid(res, first, A_OID))
 			end++;
-		rc = add_privileges(ctx, sql, res, first, end, steps);
+		rc = add_privileges(ctx, sql, res, first, end, steps, &schema_acls);
 		first = end;
 	}
+	free(schema_acls.items);
 	PQclear(res);
 	return rc;
 }

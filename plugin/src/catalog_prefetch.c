@@ -16,8 +16,8 @@
 
 struct nsp_catalog_prefetch {
 	PGconn *conn;
-	const char *sql[2]; /* in the order the loaders ask for them */
-	size_t next;        /* the next one whose result is waiting */
+	size_t n;    /* queries sent */
+	size_t next; /* the next one whose result is waiting */
 };
 
 static bool exec_ok(PGconn *conn, const char *sql, char *out, size_t outlen)
@@ -31,8 +31,11 @@ static bool exec_ok(PGconn *conn, const char *sql, char *out, size_t outlen)
 	return ok;
 }
 
-struct nsp_catalog_prefetch *nsp_catalog_prefetch_start(nsp_catalog_ctx *ctx, const char *url)
+struct nsp_catalog_prefetch *nsp_catalog_prefetch_start(nsp_catalog_ctx *ctx, const char *url,
+							const char *const *sql, size_t n)
 {
+	if (n == 0)
+		return NULL;
 	/* Only for large catalogs (pg_class's own row estimate, free to read): for a small one a
 	 * second connection costs more than it saves (a remote TLS connection: tens of ms). A
 	 * standby may not export snapshots: there the first session reads everything. */
@@ -47,8 +50,7 @@ struct nsp_catalog_prefetch *nsp_catalog_prefetch_start(nsp_catalog_ctx *ctx, co
 	struct nsp_catalog_prefetch *pf = calloc(1, sizeof(*pf));
 	if (pf == NULL)
 		return NULL;
-	pf->sql[0] = nsp_catalog_constraints_query(ctx->server_version);
-	pf->sql[1] = nsp_catalog_indexes_sql;
+	pf->n = n;
 	nsp_error open_err;
 	nsp_error_clear(&open_err);
 	if (nsp_conn_open(url, "source", ctx->options ? ctx->options->connect_timeout_s : 0, &pf->conn,
@@ -62,29 +64,28 @@ struct nsp_catalog_prefetch *nsp_catalog_prefetch_start(nsp_catalog_ctx *ctx, co
 	snprintf(begin, sizeof(begin),
 		 "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT '%s';%s",
 		 snapshot, settings);
-	size_t len = strlen(pf->sql[0]) + strlen(pf->sql[1]) + 4;
-	char *both = malloc(len);
-	if (both != NULL)
-		snprintf(both, len, "%s;%s;", pf->sql[0], pf->sql[1]);
-	if (both == NULL || !exec_ok(pf->conn, begin, NULL, 0) || !PQsendQuery(pf->conn, both)) {
-		free(both);
+	nsp_strbuf all;
+	nsp_strbuf_init(&all);
+	for (size_t i = 0; i < n; i++)
+		nsp_strbuf_appendf(&all, "%s;", sql[i]);
+	if (nsp_strbuf_failed(&all) || !exec_ok(pf->conn, begin, NULL, 0) ||
+	    !PQsendQuery(pf->conn, all.data)) {
+		nsp_strbuf_free(&all);
 		PQfinish(pf->conn);
 		free(pf);
 		return NULL;
 	}
-	free(both);
+	nsp_strbuf_free(&all);
 	return pf;
 }
 
-bool nsp_catalog_prefetched(nsp_catalog_ctx *ctx, const char *sql, PGresult **res, PGconn **conn)
+PGresult *nsp_catalog_prefetch_take(struct nsp_catalog_prefetch *pf, PGconn **conn)
 {
-	struct nsp_catalog_prefetch *pf = ctx->prefetch;
-	if (pf == NULL || pf->next >= 2 || pf->sql[pf->next] != sql)
-		return false;
+	if (pf == NULL || pf->next >= pf->n)
+		return NULL;
 	pf->next++;
-	*res = PQgetResult(pf->conn);
 	*conn = pf->conn;
-	return true;
+	return PQgetResult(pf->conn);
 }
 
 void nsp_catalog_prefetch_end(struct nsp_catalog_prefetch *pf)

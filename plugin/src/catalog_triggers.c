@@ -10,7 +10,10 @@
 #define LOCK(x) NEOSYNC__PLUGIN__V1__LOCK_MODE__LOCK_MODE_##x
 
 /* Columns of the query below. */
-enum { T_OID, T_SCHEMA, T_TABLE, T_NAME, T_DEF, T_ENABLED, T_RELID, T_SIZE, T_PARENT, T_PARENT_ENABLED };
+enum {
+	T_OID, T_SCHEMA, T_TABLE, T_NAME, T_DEF, T_ENABLED, T_RELID, T_SIZE, T_PARENT, T_PARENT_ENABLED,
+	T_PARTITIONS /* of a partitioned table: CREATE TRIGGER changes their catalog rows too */
+};
 
 /* Triggers on user tables, partitioned tables, foreign tables and views, as pg_dump writes them:
  * pg_get_triggerdef() (which carries row/statement, WHEN, REFERENCING transition tables,
@@ -27,7 +30,8 @@ int nsp_catalog_load_triggers(nsp_catalog_ctx *ctx)
 {
 	const char *sql12 =
 		"SELECT t.oid, n.nspname, c.relname, t.tgname, pg_catalog.pg_get_triggerdef(t.oid, false), "
-		"  t.tgenabled, t.tgrelid, " NSP_SQL_REL_SIZE("c") ", 0::pg_catalog.oid, NULL "
+		"  t.tgenabled, t.tgrelid, " NSP_SQL_REL_SIZE("c") ", 0::pg_catalog.oid, NULL, "
+		"  CASE WHEN c.relkind = 'p' THEN " NSP_SQL_PARTITIONS_OF("c.oid") " END "
 		"FROM pg_catalog.pg_trigger t "
 		"JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid "
 		"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
@@ -44,7 +48,7 @@ int nsp_catalog_load_triggers(nsp_catalog_ctx *ctx)
 		"  FROM pg_catalog.pg_trigger t JOIN tr ON t.tgparentid = tr.oid) "
 		"SELECT t.oid, n.nspname, c.relname, t.tgname, pg_catalog.pg_get_triggerdef(t.oid, false), "
 		"  t.tgenabled, t.tgrelid, " NSP_SQL_REL_SIZE("c") ", tr.tgparentid, "
-		"  tr.parent_enabled "
+		"  tr.parent_enabled, CASE WHEN c.relkind = 'p' THEN " NSP_SQL_PARTITIONS_OF("c.oid") " END "
 		"FROM tr JOIN pg_catalog.pg_trigger t ON t.oid = tr.oid "
 		"JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid "
 		"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
@@ -100,7 +104,8 @@ int nsp_catalog_load_triggers(nsp_catalog_ctx *ctx)
 		nsp_object *o = nsp_catalog_add_table_object(
 			ctx, K(TRIGGER), ref, schema, name, &identity, &sql, nsp_cell_oid(res, i, T_RELID),
 			&table, LOCK(SHARE_ROW_EXCLUSIVE), nsp_cell(res, i, T_SIZE));
-		if (o == NULL || (clone && nsp_object_needs_ref(o, parent) != 0)) {
+		if (o == NULL || (clone && nsp_object_needs_ref(o, parent) != 0) ||
+		    nsp_catalog_add_locks(o, nsp_cell(res, i, T_PARTITIONS), LOCK(SHARE_ROW_EXCLUSIVE)) != 0) {
 			rc = -1;
 			break;
 		}

@@ -84,16 +84,6 @@ bool nsp_dest_compat_lacks_feature(const char *sqlstate)
 	return false;
 }
 
-static void set_reason(Neosync__Plugin__V1__Step *s, const char *reason)
-{
-	char *copy = strdup(reason);
-	if (copy == NULL)
-		return; /* out of memory: the step keeps the reason it has */
-	if (s->skip_reason != NULL && s->skip_reason != protobuf_c_empty_string)
-		free(s->skip_reason);
-	s->skip_reason = copy;
-}
-
 typedef struct id_pos {
 	uint32_t id;
 	size_t pos;
@@ -105,37 +95,82 @@ static int id_pos_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int nsp_dest_compat_fail_step(Neosync__Plugin__V1__Plan *plan, size_t index, const char *message)
+int nsp_compat_found_init(nsp_compat_found *f, size_t n)
 {
-	Neosync__Plugin__V1__Step *failed = plan->steps[index];
-	failed->unsupported = true;
-	set_reason(failed, message);
-	size_t n = plan->n_steps;
-	bool *gone = calloc(n, sizeof(*gone));
-	id_pos *map = malloc(n * sizeof(*map));
-	if (gone == NULL || map == NULL) {
-		free(gone);
-		free(map);
+	f->n = n;
+	f->count = 0;
+	f->reason = calloc(n ? n : 1, sizeof(*f->reason));
+	f->unsupported = calloc(n ? n : 1, sizeof(*f->unsupported));
+	return f->reason != NULL && f->unsupported != NULL ? 0 : -1;
+}
+
+void nsp_compat_found_free(nsp_compat_found *f)
+{
+	for (size_t i = 0; f->reason != NULL && i < f->n; i++)
+		free(f->reason[i]);
+	free(f->reason);
+	free(f->unsupported);
+	*f = (nsp_compat_found){0};
+}
+
+static int found_set(nsp_compat_found *f, size_t i, const char *reason)
+{
+	if (f->reason[i] != NULL)
+		return 0;
+	f->reason[i] = strdup(reason);
+	if (f->reason[i] == NULL)
 		return -1;
-	}
+	f->count++;
+	return 0;
+}
+
+int nsp_dest_compat_fail_step(const Neosync__Plugin__V1__Plan *plan, nsp_compat_found *f,
+			      size_t index, const char *message)
+{
+	size_t n = plan->n_steps;
+	if (f->n != n || index >= n || found_set(f, index, message) != 0)
+		return -1;
+	f->unsupported[index] = true;
+	id_pos *map = malloc((n ? n : 1) * sizeof(*map));
+	if (map == NULL)
+		return -1;
 	for (size_t i = 0; i < n; i++)
 		map[i] = (id_pos){plan->steps[i]->id, i};
 	qsort(map, n, sizeof(*map), id_pos_cmp);
-	gone[index] = true;
 	char reason[768];
-	snprintf(reason, sizeof(reason), "needs %s, which is not created: %s", failed->identity, message);
-	/* Plan order is a topological order: one pass over the later steps finds every dependent. */
-	for (size_t i = index + 1; i < n; i++) {
-		Neosync__Plugin__V1__Step *s = plan->steps[i];
-		for (size_t d = 0; d < s->n_depends_on && !gone[i]; d++) {
+	snprintf(reason, sizeof(reason), "needs %s, which is not created: %s",
+		 plan->steps[index]->identity, message);
+	/* Plan order is a topological order: one pass over the later steps finds every dependent
+	 * (of this failure, or of an earlier one). */
+	int rc = 0;
+	for (size_t i = index + 1; i < n && rc == 0; i++) {
+		const Neosync__Plugin__V1__Step *s = plan->steps[i];
+		bool gone = false;
+		for (size_t d = 0; d < s->n_depends_on && !gone; d++) {
 			id_pos key = {s->depends_on[d], 0};
 			const id_pos *hit = bsearch(&key, map, n, sizeof(*map), id_pos_cmp);
-			gone[i] = hit != NULL && gone[hit->pos];
+			gone = hit != NULL && f->reason[hit->pos] != NULL;
 		}
-		if (gone[i] && s->skip_reason[0] == '\0')
-			set_reason(s, reason);
+		if (gone && s->skip_reason[0] == '\0')
+			rc = found_set(f, i, reason);
 	}
-	free(gone);
 	free(map);
+	return rc;
+}
+
+int nsp_dest_compat_record(Neosync__Plugin__V1__Plan *plan, const nsp_compat_found *f)
+{
+	for (size_t i = 0; i < f->n && i < plan->n_steps; i++) {
+		if (f->reason[i] == NULL)
+			continue;
+		char *copy = strdup(f->reason[i]);
+		if (copy == NULL)
+			return -1;
+		Neosync__Plugin__V1__Step *s = plan->steps[i];
+		if (s->skip_reason != NULL && s->skip_reason != protobuf_c_empty_string)
+			free(s->skip_reason);
+		s->skip_reason = copy;
+		s->unsupported = s->unsupported || f->unsupported[i];
+	}
 	return 0;
 }

@@ -29,8 +29,25 @@ bool nsp_dest_compat_older(const Neosync__Plugin__V1__Plan *plan);
 /* A pre-sync failure on an older destination that means it lacks the feature the step uses. */
 bool nsp_dest_compat_lacks_feature(const char *sqlstate);
 
-/* Step `index` of the plan failed on an older destination (message: why): mark it unsupported
- * and skip every later step that needs it, directly or not. */
-int nsp_dest_compat_fail_step(Neosync__Plugin__V1__Plan *plan, size_t index, const char *message);
+/* What pre-sync found an older destination lacks. The plan is const while it applies: the
+ * findings are kept here, per plan step, and written into the plan afterwards (before it is
+ * signed), so post-sync reports and skips the same. */
+typedef struct nsp_compat_found {
+	size_t n;          /* plan->n_steps */
+	char **reason;     /* per step: why it is not created, NULL if nothing was found */
+	bool *unsupported; /* per step: the step itself failed (the others need one that did) */
+	size_t count;      /* steps with a reason */
+} nsp_compat_found;
+
+int nsp_compat_found_init(nsp_compat_found *f, size_t n);
+void nsp_compat_found_free(nsp_compat_found *f);
+
+/* Step `index` of the plan failed on an older destination (message: why): record it unsupported
+ * and every later step that needs it, directly or not, skipped. */
+int nsp_dest_compat_fail_step(const Neosync__Plugin__V1__Plan *plan, nsp_compat_found *f,
+			      size_t index, const char *message);
+
+/* Write the findings into the plan: unsupported, skip_reason. */
+int nsp_dest_compat_record(Neosync__Plugin__V1__Plan *plan, const nsp_compat_found *f);
 
 #endif

@@ -15,6 +15,7 @@
 #include "pb.h"
 #include "plan.h"
 #include "plan_verify.h"
+#include "pre_decide.h"
 #include "selection.h"
 
 #define EC(x) NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_##x
@@ -147,48 +148,44 @@ typedef struct table_selection {
 	size_t n_include, n_exclude;
 } table_selection;
 
-/* The destination's server_version_num, for what its major can hold (dest_compat.h). With dst
- * non-NULL, opens the destination session pre-sync applies on (a failure is the job's error);
- * otherwise (a dry run, a post-sync replan) a short connection, and 0 with a warning when it
- * cannot be made: the plan then assumes the destination holds whatever the source has. */
-static int destination_version(nsp_plugin *h, const char *dst_url,
-			       const Neosync__Plugin__V1__SchemaPluginOptions *opts, PGconn **dst,
-			       int *version, nsp_error *err)
+/* The destination's server_version_num, for what its major can hold (dest_compat.h): from the
+ * session pre-sync applies on when there is one; otherwise (a dry run, a post-sync replan) from a
+ * short connection, and 0 with a warning when it cannot be made (or dst_url is NULL): the plan
+ * then assumes the destination holds whatever the source has. */
+static int destination_version(nsp_plugin *h, const char *dst_url, PGconn *dst,
+			       const Neosync__Plugin__V1__SchemaPluginOptions *opts)
 {
-	*version = 0;
-	if (dst != NULL) {
-		if (nsp_session_open(dst_url, opts, false, 1, dst, err) != 0)
-			return -1;
-		*version = PQserverVersion(*dst);
+	if (dst != NULL)
+		return PQserverVersion(dst);
+	if (dst_url == NULL)
 		return 0;
-	}
 	PGconn *conn = NULL;
 	nsp_error ignored;
 	nsp_error_clear(&ignored);
+	int version = 0;
 	if (nsp_conn_open(dst_url, "destination", opt_connect_timeout(opts), &conn, &ignored) == 0)
-		*version = PQserverVersion(conn);
+		version = PQserverVersion(conn);
 	else
 		nsp_log(h, NSP_LOG_WARNING,
 			"the plan does not check what the destination's PostgreSQL major can hold: %s",
 			ignored.message);
 	PQfinish(conn);
-	return 0;
+	return version;
 }
 
 static int plan_from_source(nsp_plugin *h, const char *source_url, const char *dst_url,
-			    PGconn **dst, const Neosync__Plugin__V1__SchemaPluginOptions *opts,
+			    PGconn *dst, const Neosync__Plugin__V1__SchemaPluginOptions *opts,
 			    const char *job_id, const table_selection *sel,
 			    Neosync__Plugin__V1__Plan **plan, nsp_error *err)
 {
 	PGconn *src = NULL;
 	if (nsp_conn_open(source_url, "source", opt_connect_timeout(opts), &src, err) != 0)
 		return -1;
-	int dst_version = 0;
-	if (nsp_verify_source_version(PQserverVersion(src), err) != 0 || /* plan_verify.h */
-	    destination_version(h, dst_url, opts, dst, &dst_version, err) != 0) {
+	if (nsp_verify_source_version(PQserverVersion(src), err) != 0) { /* plan_verify.h */
 		PQfinish(src);
 		return -1;
 	}
+	int dst_version = destination_version(h, dst_url, dst, opts);
 	nsp_model model;
 	if (nsp_model_init(&model) != 0) {
 		PQfinish(src);
@@ -213,10 +210,47 @@ static int plan_from_source(nsp_plugin *h, const char *source_url, const char *d
 		rc = nsp_plan_build(&model, opts, job_id, plan, err);
 	if (rc == 0)
 		(*plan)->destination_server_version = (uint32_t)(dst_version > 0 ? dst_version : 0);
-	if (rc == 0)
-		rc = nsp_plan_sign(*plan, err); /* with NEOSYNC_PLAN_KEY set: plan_verify.h */
 	nsp_model_free(&model);
 	return rc;
+}
+
+/* After planning from the source: decide what the destination needs (unless dry_run), which
+ * completes the plan; sign it, once (with NEOSYNC_PLAN_KEY set: plan_verify.h); then apply it,
+ * const, with those decisions. The response carries the signed plan also when pre-sync cannot go
+ * on after planning. On a destination older than the source, what pre-sync finds it lacks is
+ * written into the plan afterwards (dest_compat.h), which is then signed again. */
+static void pre_sync_plan_and_apply(nsp_plugin *h, const Neosync__Plugin__V1__PreSyncRequest *req,
+				    PGconn *dst, Neosync__Plugin__V1__Plan *plan, nsp_results *results,
+				    nsp_error *err)
+{
+	nsp_pre_decisions decided = {0};
+	nsp_compat_found found = {0};
+	bool older = nsp_dest_compat_older(plan);
+	bool go = !req->dry_run && dst != NULL &&
+		  nsp_verify_distinct_databases(dst, req->source->postgres->url,
+						opt_connect_timeout(req->options), err) == 0 &&
+		  nsp_pre_decide(dst, req->options, plan, &decided, err) == 0;
+	if (go && older && nsp_compat_found_init(&found, plan->n_steps) != 0) {
+		nsp_error_set(err, EC(INTERNAL), "out of memory");
+		go = false;
+	}
+	nsp_error sign_err;
+	nsp_error_clear(&sign_err);
+	if (nsp_plan_sign(plan, &sign_err) != 0) {
+		if (err->code == EC(OK))
+			*err = sign_err;
+		go = false;
+	}
+	if (go)
+		nsp_apply_pre(h, dst, req->destination->postgres->url, req->options, plan, &decided,
+			      older ? &found : NULL, results, err);
+	if (found.count > 0 &&
+	    (nsp_dest_compat_record(plan, &found) != 0 || nsp_plan_sign(plan, &sign_err) != 0) &&
+	    err->code == EC(OK))
+		nsp_error_set(err, EC(INTERNAL), "recording what the destination lacks in the plan: %s",
+			      sign_err.code != EC(OK) ? sign_err.message : "out of memory");
+	nsp_compat_found_free(&found);
+	nsp_pre_decisions_free(&decided);
 }
 
 static void finish_results(nsp_results *results, Neosync__Plugin__V1__StepResult ***items, size_t *n)
@@ -259,21 +293,20 @@ int nsp_hook_pre_sync(nsp_plugin *h, const uint8_t *in, size_t in_len, uint8_t *
 		remember_ids(h, req->job_id, req->run_id);
 		table_selection sel = {req->tables, req->exclude_tables, req->n_tables,
 				       req->n_exclude_tables};
+		/* The destination session first: the plan needs its major (dest_compat.h). When it
+		 * cannot be opened the plan is still made (without that check), signed and returned. */
 		PGconn *dst = NULL;
-		if (plan_from_source(h, req->source->postgres->url, req->destination->postgres->url,
-				     req->dry_run ? NULL : &dst, req->options, req->job_id, &sel,
-				     &resp->plan, &err) == 0 &&
-		    !req->dry_run) {
-			if (nsp_verify_distinct_databases(dst, req->source->postgres->url,
-							  opt_connect_timeout(req->options), &err) == 0)
-				nsp_apply_pre(h, dst, req->destination->postgres->url, req->options,
-					      resp->plan, &results, &err);
-			/* Strip appends the steps that re-create what it dropped: sign the final plan. */
-			nsp_error sign_err;
-			nsp_error_clear(&sign_err);
-			if (resp->plan != NULL && nsp_plan_sign(resp->plan, &sign_err) != 0 &&
-			    err.code == EC(OK))
-				err = sign_err;
+		nsp_error open_err;
+		nsp_error_clear(&open_err);
+		bool opened = !req->dry_run && nsp_session_open(req->destination->postgres->url,
+								req->options, false, 1, &dst,
+								&open_err) == 0;
+		if (plan_from_source(h, req->source->postgres->url,
+				     req->dry_run || opened ? req->destination->postgres->url : NULL, dst,
+				     req->options, req->job_id, &sel, &resp->plan, &err) == 0) {
+			if (!req->dry_run && !opened)
+				err = open_err;
+			pre_sync_plan_and_apply(h, req, dst, resp->plan, &results, &err);
 		}
 		PQfinish(dst);
 	}

@@ -1,5 +1,5 @@
 /* plan - the model turned into ordered steps: each object gets its phase by the rules of
- * DESIGN.md §4 (and the options), then all objects are sorted topologically, pre-sync before
+ * docs/how-it-works.md, "Pre/post split rules" (and the options), then all objects are sorted topologically, pre-sync before
  * post-sync, with pg_dump-like kind priorities and names as the tie-break so that the order is
  * stable from run to run. */
 #ifndef NSP_PLAN_H

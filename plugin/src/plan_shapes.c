@@ -143,6 +143,11 @@ static const char *check_statement(const Neosync__Plugin__V1__Step *step, const 
 		    (nsp_sql_find_word0(s, 6, "GRANT") < s->n || nsp_sql_find_word0(s, 6, "REVOKE") < s->n) &&
 		    nsp_sql_has_word0(s, "ON") && nsp_sql_find_word0(s, 6, "ROLE") == s->n)
 			return NULL;
+		/* a grant made by a role holding the grant option is made as that role */
+		if ((nsp_sql_head_is(s, "SET LOCAL ROLE") && s->n == 4 &&
+		     (s->t[3].kind == NSP_T_WORD || s->t[3].kind == NSP_T_QIDENT)) ||
+		    (nsp_sql_head_is(s, "RESET ROLE") && s->n == 2))
+			return NULL;
 		return "a privilege step that is not GRANT/REVOKE ... ON an object";
 	}
 	if (k == K(COMMENT))

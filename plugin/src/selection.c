@@ -4,37 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "table_pattern.h"
+
 #define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
-
-bool nsp_selection_glob_match(const char *p, const char *t)
-{
-	/* Iterative glob with one backtrack point: linear in practice, no recursion. */
-	const char *star = NULL, *resume = NULL;
-	while (*t) {
-		if (*p == '*') {
-			star = p++;
-			resume = t;
-		} else if (*p == '?' || *p == *t) {
-			p++;
-			t++;
-		} else if (star) {
-			p = star + 1;
-			t = ++resume;
-		} else {
-			return false;
-		}
-	}
-	while (*p == '*')
-		p++;
-	return *p == '\0';
-}
-
-static bool ref_matches(const Neosync__Plugin__V1__TableRef *r, const char *schema, const char *table)
-{
-	const char *rs = r->schema && r->schema[0] ? r->schema : "*";
-	const char *rt = r->table && r->table[0] ? r->table : "*";
-	return nsp_selection_glob_match(rs, schema) && nsp_selection_glob_match(rt, table);
-}
 
 bool nsp_selection_table_selected(Neosync__Plugin__V1__TableRef *const *include, size_t n_include,
 				  Neosync__Plugin__V1__TableRef *const *exclude, size_t n_exclude,
@@ -42,9 +14,9 @@ bool nsp_selection_table_selected(Neosync__Plugin__V1__TableRef *const *include,
 {
 	bool in = n_include == 0;
 	for (size_t i = 0; i < n_include && !in; i++)
-		in = ref_matches(include[i], schema, table);
+		in = nsp_table_ref_matches(include[i], schema, table);
 	for (size_t i = 0; i < n_exclude && in; i++)
-		in = !ref_matches(exclude[i], schema, table);
+		in = !nsp_table_ref_matches(exclude[i], schema, table);
 	return in;
 }
 

@@ -12,10 +12,8 @@
 #include "model.h"
 #include "neosync/plugin/v1/job.pb-c.h"
 
-/* `*` matches any run of characters, `?` one character; everything else literally. */
-bool nsp_selection_glob_match(const char *pattern, const char *text);
-
-/* Whether a table is selected by the include patterns (empty = all) minus the excludes. */
+/* Whether a table is selected by the include patterns (empty = all) minus the excludes; patterns
+ * as table_pattern.h matches them (the host's data step uses the same matcher). */
 bool nsp_selection_table_selected(Neosync__Plugin__V1__TableRef *const *include, size_t n_include,
 				  Neosync__Plugin__V1__TableRef *const *exclude, size_t n_exclude,
 				  const char *schema, const char *table);

@@ -145,10 +145,10 @@ static int append_step(Neosync__Plugin__V1__Plan *plan, uint32_t id, int kind, c
 	return 0;
 }
 
-int nsp_strip_prepare(nsp_plugin *h, PGconn *dst, Neosync__Plugin__V1__Plan *plan, size_t *dropped,
-		      nsp_error *err)
+int nsp_strip_plan(PGconn *dst, Neosync__Plugin__V1__Plan *plan, nsp_strip_decision *out,
+		   nsp_error *err)
 {
-	*dropped = 0;
+	memset(out, 0, sizeof(*out));
 	nsp_strbuf tables, drops;
 	nsp_strbuf_init(&tables);
 	nsp_strbuf_init(&drops);
@@ -184,7 +184,6 @@ int nsp_strip_prepare(nsp_plugin *h, PGconn *dst, Neosync__Plugin__V1__Plan *pla
 		PQclear(res);
 		goto out;
 	}
-	size_t appended = 0;
 	for (int r = 0; r < PQntuples(res) && rc == 0; r++) {
 		int kind = atoi(PQgetvalue(res, r, 1));
 		const char *schema = PQgetvalue(res, r, 2), *name = PQgetvalue(res, r, 3);
@@ -194,10 +193,10 @@ int nsp_strip_prepare(nsp_plugin *h, PGconn *dst, Neosync__Plugin__V1__Plan *pla
 		if (mine == NULL || mine->skip_reason[0] != '\0') {
 			rc = append_step(plan, ++next_id, kind, schema, name, table, PQgetvalue(res, r, 5),
 					 PQgetisnull(res, r, 7) ? NULL : PQgetvalue(res, r, 7));
-			appended++;
+			out->kept++;
 		}
 		nsp_strbuf_append(&drops, PQgetvalue(res, r, 6));
-		(*dropped)++;
+		out->dropped++;
 	}
 	PQclear(res);
 	if (rc != 0 || nsp_strbuf_failed(&drops)) {
@@ -206,20 +205,37 @@ int nsp_strip_prepare(nsp_plugin *h, PGconn *dst, Neosync__Plugin__V1__Plan *pla
 		goto out;
 	}
 	if (drops.len > 0) {
-		PGresult *d = PQexec(dst, drops.data);
+		out->drop_sql = drops.data; /* handed over */
+		nsp_strbuf_init(&drops);
+	}
+out:
+	nsp_strbuf_free(&tables);
+	nsp_strbuf_free(&drops);
+	return rc;
+}
+
+int nsp_strip_apply(nsp_plugin *h, PGconn *dst, const nsp_strip_decision *s, nsp_error *err)
+{
+	if (s->drop_sql != NULL) {
+		PGresult *d = PQexec(dst, s->drop_sql);
+		int rc = 0;
 		if (PQresultStatus(d) != PGRES_COMMAND_OK)
 			rc = nsp_error_set_pg(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_FAILED,
 					      "strip: dropping keys, indexes and triggers of the selected tables",
 					      d, dst);
 		PQclear(d);
+		if (rc != 0)
+			return rc;
 	}
-	if (rc == 0)
-		nsp_log(h, NSP_LOG_INFO,
-			"strip: dropped %zu key(s), index(es) and trigger(s) of the selected tables; "
-			"post-sync re-creates them (%zu kept in the plan with the destination's definition)",
-			*dropped, appended);
-out:
-	nsp_strbuf_free(&tables);
-	nsp_strbuf_free(&drops);
-	return rc;
+	nsp_log(h, NSP_LOG_INFO,
+		"strip: dropped %zu key(s), index(es) and trigger(s) of the selected tables; "
+		"post-sync re-creates them (%zu kept in the plan with the destination's definition)",
+		s->dropped, s->kept);
+	return 0;
+}
+
+void nsp_strip_decision_free(nsp_strip_decision *s)
+{
+	free(s->drop_sql);
+	memset(s, 0, sizeof(*s));
 }

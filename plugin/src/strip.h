@@ -11,7 +11,11 @@
  * everything. Views, materialized views (refreshed by post-sync), checks, rules and policies
  * stay: they do not slow the load down. So does a primary key or unique constraint that a view
  * or rule depends on (GROUP BY the key, other columns selected): it cannot be dropped without
- * the view. */
+ * the view.
+ *
+ * Two halves, so that the plan is final before it is signed and applied: nsp_strip_plan (while
+ * planning, before pre-sync's transaction) reads the destination, appends the steps to the plan
+ * and records the drops; nsp_strip_apply (inside pre-sync's transaction) runs them. */
 #ifndef NSP_STRIP_H
 #define NSP_STRIP_H
 
@@ -20,9 +24,20 @@
 #include "apply.h"
 #include "error.h"
 
-/* Inside the pre-sync transaction: record, append to the plan, drop. Returns the number of
- * objects dropped in *dropped. */
-int nsp_strip_prepare(nsp_plugin *h, PGconn *dst, Neosync__Plugin__V1__Plan *plan, size_t *dropped,
-		      nsp_error *err);
+typedef struct nsp_strip_decision {
+	char *drop_sql; /* the DROP statements, in drop order (malloc'ed; NULL: nothing to drop) */
+	size_t dropped; /* objects they drop */
+	size_t kept;    /* of those, the ones appended to the plan with the destination's definition */
+} nsp_strip_decision;
+
+/* While planning: read what strip drops on the destination, append to the plan the steps that
+ * re-create what the plan would not, record the drops in *out (free with nsp_strip_decision_free). */
+int nsp_strip_plan(PGconn *dst, Neosync__Plugin__V1__Plan *plan, nsp_strip_decision *out,
+		   nsp_error *err);
+
+/* Inside the pre-sync transaction: run the recorded drops. */
+int nsp_strip_apply(nsp_plugin *h, PGconn *dst, const nsp_strip_decision *s, nsp_error *err);
+
+void nsp_strip_decision_free(nsp_strip_decision *s);
 
 #endif

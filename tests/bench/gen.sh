@@ -18,6 +18,11 @@
 #       N small tables S.t00001.. (default 5000), each with a primary key, one more index, a
 #       serial-free layout (no sequences) and R rows (default 10); made in transactions of 100
 #       tables, so that a server with the default max_locks_per_transaction accepts it.
+#   gen.sh wide [--tables N] [--views V] [--schema S]
+#       the schema-per-tenant shape of issue 15: N empty tables S.w00001.. (default 5000), each
+#       with a primary key, a unique constraint, one more index, a CHECK and a foreign key (to the
+#       previous table; the first to itself), and V views (default 50) each reading one table;
+#       made in transactions of 100 tables. No rows.
 #
 # --no-autovacuum sets autovacuum_enabled = false on the generated tables (the plugin copies the
 # storage option): the lock-wait test uses it so that no autovacuum worker takes a lock that a
@@ -27,13 +32,14 @@ set -euo pipefail
 die() { echo "gen.sh: $*" >&2; exit 2; }
 
 mode=${1:-}
-[[ $mode == big || $mode == many ]] || die "usage: gen.sh big|many [options] (see the header)"
+[[ $mode == big || $mode == many || $mode == wide ]] || die "usage: gen.sh big|many|wide [options] (see the header)"
 shift
-tables='' rows='' indexes=3 fks=1 partitions=4 dim=1000 schema=bench autovac=1
+tables='' rows='' views=50 indexes=3 fks=1 partitions=4 dim=1000 schema=bench autovac=1
 while [[ $# -gt 0 ]]; do
   case $1 in
     --tables) tables=$2; shift 2 ;;
     --rows) rows=$2; shift 2 ;;
+    --views) views=$2; shift 2 ;;
     --indexes) indexes=$2; shift 2 ;;
     --fks) fks=$2; shift 2 ;;
     --partitions) partitions=$2; shift 2 ;;
@@ -43,7 +49,7 @@ while [[ $# -gt 0 ]]; do
     *) die "unknown argument $1" ;;
   esac
 done
-for v in "${tables:-1}" "${rows:-1}" "$indexes" "$fks" "$partitions" "$dim"; do
+for v in "${tables:-1}" "${rows:-1}" "$views" "$indexes" "$fks" "$partitions" "$dim"; do
   [[ $v =~ ^[0-9]+$ ]] || die "not a number: $v"
 done
 [[ $schema =~ ^[a-z_][a-z0-9_]*$ ]] || die "schema name must be a plain lower-case identifier"
@@ -190,7 +196,43 @@ END
 SQL
 }
 
+gen_wide() {
+  local n=${tables:-5000}
+  cat <<SQL
+SET client_min_messages = warning;
+CREATE SCHEMA $schema;
+DO \$gen\$
+DECLARE
+  t text;
+  p text;
+BEGIN
+  FOR i IN 1..$n LOOP
+    t := 'w' || lpad(i::text, 5, '0');
+    p := 'w' || lpad(greatest(i - 1, 1)::text, 5, '0');
+    EXECUTE format('CREATE TABLE %I.%I (id integer NOT NULL, prev_id integer, code text NOT NULL, '
+                   'qty integer NOT NULL DEFAULT 0, note text, '
+                   'CONSTRAINT %I CHECK (qty >= 0))$with', '$schema', t, t || '_qty_check');
+    EXECUTE format('ALTER TABLE %I.%I ADD CONSTRAINT %I PRIMARY KEY (id)', '$schema', t, t || '_pkey');
+    EXECUTE format('ALTER TABLE %I.%I ADD CONSTRAINT %I UNIQUE (code)', '$schema', t, t || '_code_key');
+    EXECUTE format('CREATE INDEX %I ON %I.%I (qty)', t || '_qty_idx', '$schema', t);
+    EXECUTE format('ALTER TABLE %I.%I ADD CONSTRAINT %I FOREIGN KEY (prev_id) REFERENCES %I.%I (id)',
+                   '$schema', t, t || '_prev_id_fkey', '$schema', p);
+    IF i % 100 = 0 THEN
+      COMMIT;
+    END IF;
+  END LOOP;
+  FOR v IN 1..$views LOOP
+    t := 'w' || lpad((1 + (v - 1) * $n / greatest($views, 1))::text, 5, '0');
+    EXECUTE format('CREATE VIEW %I.%I AS SELECT id, code, qty FROM %I.%I WHERE qty > 0',
+                   '$schema', 'v' || lpad(v::text, 3, '0'), '$schema', t);
+  END LOOP;
+END
+\$gen\$;
+SQL
+}
+
 case $mode in
   big) gen_big ;;
   many) gen_many ;;
+  wide) gen_wide ;;
 esac

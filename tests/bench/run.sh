@@ -5,6 +5,7 @@
 # plugin/anchor (also written to --out).
 #
 #   tests/bench/run.sh [--scale small|full] [--out FILE] [--work DIR] [--parallelism N] [--rounds R]
+#                      [--wide-tables "5000 20000"] [--wide-only]
 #
 # Environment: NSP_PG_URL (required), NSP_BUILD_DIR (default: build), NSP_PG_BINDIR.
 #
@@ -21,7 +22,11 @@
 #     -j 4`;
 #  3. the whole job (neosync-host-sim run: pre-sync, COPY hydration, post-sync) vs
 #     `pg_dump SRC | psql DST` of all sections, on the big workload and at 5 000 tables;
-#  4. peak memory (ru_maxrss) of the host-sim process and of the pre-sync-only process.
+#  4. peak memory (ru_maxrss) of the host-sim process and of the pre-sync-only process;
+#  5. wide schemas (tests/bench/wide.sh, issue 15): the whole job on N empty tables with a key, a
+#     unique constraint, an index, a CHECK and an FK each vs pg_dump pre-data + post-data | psql,
+#     at --wide-tables (full: 5000; small: 200 800; the first size is the base of the linearity
+#     ratio); --wide-only runs this comparison alone.
 # Each plugin result is checked: the hook's status, and for post-sync schema parity with the source
 # (pg_dump --schema-only, normalized as in tests/integration/lib.sh).
 # Pre-sync and post-sync contenders run R rounds (full: 3, small: 1; the post-sync order reverses
@@ -31,7 +36,7 @@
 # time can be split by kind of statement like the plugin's.
 set -uo pipefail
 
-scale=small out='' work='' par='' rounds=''
+scale=small out='' work='' par='' rounds='' wide_tables='' wide_only=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --rounds) rounds=$2; shift 2 ;;
@@ -39,7 +44,9 @@ while [[ $# -gt 0 ]]; do
     --out) out=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
     --parallelism) par=$2; shift 2 ;;
-    -h|--help) sed -n '2,26s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    --wide-tables) wide_tables=$2; shift 2 ;;
+    --wide-only) wide_only=1; shift ;;
+    -h|--help) sed -n '2,31s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -76,6 +83,9 @@ else
 fi
 [[ -n $rounds ]] || rounds=1
 MANY_MAX=${MANY_SIZES[-1]}
+if [[ -z $wide_tables ]]; then
+  if [[ $scale == full ]]; then wide_tables=5000; else wide_tables='200 800'; fi
+fi
 # Post-sync parallelism levels: 1, the default (nproc, at most 8) and 4; pg_restore -j the same.
 mapfile -t LEVELS < <(printf '%s\n' 1 "$par" 4 | sort -n -u)
 
@@ -142,6 +152,17 @@ datafs=$(q "SHOW data_directory" | xargs -r df -P -T 2>/dev/null | awk 'NR == 2 
 [[ -n $datafs ]] || datafs=unknown
 log "scale $scale; $ncpu cores ($cpu), $mem RAM; PostgreSQL $pgver, max_locks_per_transaction=$locks, max_connections=$maxconn, shared_buffers=$shbuf"
 log "work directory $work; the server's data directory is on $datafs"
+
+# --- 5. wide schemas (first when --wide-only; else last, below) ------------------------------------
+run_wide() {
+  "$HERE/wide.sh" --tables "$wide_tables" --parallelism "$par" --out "$work/wide.txt" --work "$work/wide" >/dev/null
+}
+if ((wide_only)); then
+  run_wide
+  cp "$work/wide.txt" "$out"
+  cat "$out"
+  exit 0
+fi
 
 # --- 1. pre-sync -------------------------------------------------------------------------------
 for n in "${MANY_SIZES[@]}"; do
@@ -442,6 +463,8 @@ if [[ -f $work/pre_$MANY_MAX.json ]]; then
     grep -h -o 'pre-sync: [0-9]* transactions[^"]*' "$work/pre_$MANY_MAX.log" 2>/dev/null | head -n 1 | sed 's/^/  /' || true
   } >>"$out"
 fi
+run_wide
+{ echo; cat "$work/wide.txt"; } >>"$out"
 cat "$out"
 cp "$RES" "${out%.txt}.tsv" 2>/dev/null || true
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One case of the generated-schema check: load SQL into a fresh source database, run a whole job
 # (owners and ACLs on, every table) into a fresh destination at each given post-sync parallelism,
-# and compare with the oracles of DESIGN.md §6 (tests/integration/lib.sh, job_lib.sh).
+# and compare with the oracles of docs/design.md ("Oracles") (tests/integration/lib.sh, job_lib.sh).
 #
 #   check_sql.sh SQL OUTDIR PARALLELISM...
 #

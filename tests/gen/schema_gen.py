@@ -13,7 +13,7 @@ statements with split_statements() (the shrinker relies on it).
 
   schema_gen.py --seed N [--no-acl-features] [-o FILE]
 
---no-acl-features leaves out the privilege features whose copy is being fixed on another branch:
+--no-acl-features leaves out the privilege features (to tell whether a failure comes from them):
 column grants, ALTER DEFAULT PRIVILEGES, grants by non-owners (WITH GRANT OPTION chains),
 revokes from owners, new owners for tables that own sequences (serial and identity columns), and
 both a new owner and a grant on one object other than a table (schemas keep their owner).

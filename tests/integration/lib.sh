@@ -10,14 +10,14 @@
 #   scripts/pg-throwaway.sh run -- tests/integration/test_pg_harness.sh
 #
 # Environment set by tests/integration/CMakeLists.txt: NSP_PG_DIR, NSP_SOURCE_DIR, NSP_BUILD_DIR,
-# NSP_HOST_SIM, NSP_PLUGIN, NSP_SHARED_FIXTURES.
+# NSP_HOST_SIM, NSP_PLUGIN_HOST, NSP_PLUGIN, NSP_SHARED_FIXTURES.
 #
 # Functions:
 #   nsp_createdb NAME           create a database with a unique name starting with NAME, print its URL
 #                               (dropped again when the test exits, unless NSP_KEEP_DBS=1)
 #   nsp_psql URL [ARGS...]      psql -X -q -v ON_ERROR_STOP=1 against URL
 #   nsp_query URL SQL           run one query, print unaligned tuples only (-At)
-#   nsp_schema_dump URL [ARGS]  pg_dump --schema-only, normalised as DESIGN.md §6 says
+#   nsp_schema_dump URL [ARGS]  pg_dump --schema-only, normalised as docs/design.md, "Oracles", says
 #   nsp_data_checksums URL      per table "table NAME ROWS MD5", per sequence "sequence NAME LAST IS_CALLED"
 #   nsp_assert_same F1 F2 WHAT  fail with a unified diff if the files differ
 #   nsp_skip REASON             report the test as skipped (exit 77; ctest's SKIP_RETURN_CODE)
@@ -116,7 +116,7 @@ _nsp_dropdb() {
   nsp_psql "$NSP_PG_URL" -c "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" >/dev/null 2>&1 || true
 }
 
-# --- oracles (DESIGN.md §6) ---------------------------------------------------------------------
+# --- oracles (docs/design.md, "Oracles") ---------------------------------------------------------------------
 
 # pg_dump --schema-only without the lines that differ between two databases with equal schemas:
 # comment lines, blank lines and pg_dump's per-run \restrict/\unrestrict keys.

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Servers of other PostgreSQL majors for the version tests (tests/integration/test_major_*.sh).
-# Source after lib.sh (and job_lib.sh). Issue 13, DESIGN.md §6 "Across majors".
+# Source after lib.sh (and job_lib.sh). Issue 13, docs/design.md, "Oracles", "Across majors".
 #
 #   nsp_major_server N          start a throwaway server of major N (scripts/pg-throwaway.sh
 #                               --major N: a cached Debian root, made on first use; 15: the host's),

@@ -70,15 +70,17 @@ for path in \
     /usr/share/man/man1/neosync-plugin-host.1 \
     /usr/lib/systemd/system/neosync-plugin-host.service \
     /usr/lib/sysusers.d/neosync-plugin-host.conf \
-    /usr/share/doc/neosync-schema-plugin/README.md; do
+    /usr/share/doc/neosync-schema-plugin/README.md \
+    /usr/share/doc/neosync-schema-plugin/docs/operators.md \
+    /usr/share/doc/neosync-schema-plugin/docs/design.md; do
   grep -qxF "$path" "$tmp/contents" || nsp_fail "the package has no $path; it has:$(printf '\n  %s' "$(cat "$tmp/contents")")"
 done
 for proto in "$NSP_SOURCE_DIR"/proto/neosync/plugin/v1/*.proto; do
   grep -qxF "/usr/share/neosync/proto/neosync/plugin/v1/$(basename "$proto")" "$tmp/contents" ||
     nsp_fail "the package lacks the proto file $(basename "$proto")"
 done
-grep -q ' \./usr/bin/neosync-plugin-host -> neosync-host-sim$' "$tmp/listing" ||
-  nsp_fail "/usr/bin/neosync-plugin-host is not a symlink to neosync-host-sim"
+grep -q '^-rwxr-xr-x .* \./usr/bin/neosync-plugin-host$' "$tmp/listing" ||
+  nsp_fail "/usr/bin/neosync-plugin-host is not an executable file: $(grep neosync-plugin-host "$tmp/listing")"
 if grep -v '^/usr/' "$tmp/contents" | grep -qv '^/$'; then
   nsp_fail "files outside /usr: $(grep -v '^/usr/' "$tmp/contents" | tr '\n' ' ')"
 fi
@@ -87,11 +89,11 @@ fi
 root=$tmp/root
 dpkg-deb -x "$deb" "$root"
 host=$root/usr/bin/neosync-host-sim
-alias_host=$root/usr/bin/neosync-plugin-host
+daemon=$root/usr/bin/neosync-plugin-host
 plugin=$root/usr/lib/neosync/plugins/libneosync_schema_plugin.so
 
 # Every library the packaged ELF files need comes from a package named in Depends.
-for elf in "$host" "$plugin"; do
+for elf in "$host" "$daemon" "$plugin"; do
   while read -r lib; do
     resolved=$(ldd "$elf" | awk -v l="$lib" '$1 == l { print $3 }')
     [[ -n $resolved && -e $resolved ]] || nsp_fail "$(basename "$elf") needs $lib, which does not resolve on this machine"
@@ -110,35 +112,37 @@ done
 }
 grep -q '^name: *neosync-schema$' "$tmp/describe.out" || nsp_fail "describe printed: $(cat "$tmp/describe.out")"
 grep -q "^version: *$version\$" "$tmp/describe.out" || nsp_fail "describe: version is not $version: $(cat "$tmp/describe.out")"
-"$alias_host" describe --plugin "$plugin" --json >"$tmp/describe.json" || nsp_fail "neosync-plugin-host describe failed"
+"$daemon" describe --plugin "$plugin" --json >"$tmp/describe.json" || nsp_fail "neosync-plugin-host describe failed"
 grep -q '"name": "neosync-schema"' "$tmp/describe.json" || nsp_fail "neosync-plugin-host describe --json: $(cat "$tmp/describe.json")"
 "$host" --version | grep -qF "$version" || nsp_fail "--version does not say $version: $("$host" --version)"
 
-# --help of the program and of every command it lists, under both names.
-for prog in "$host" "$alias_host"; do
+# --help of each program and of every command it lists; each program's man page formats without
+# warnings and documents every command of this build.
+man1=$root/usr/share/man/man1
+for prog in "$host" "$daemon"; do
+  name=$(basename "$prog")
   "$prog" --help >"$tmp/help" || nsp_fail "$(basename "$prog") --help failed"
   mapfile -t commands < <(awk '/^Commands:/ { on = 1; next } on && /^$/ { exit } on { print $1 }' "$tmp/help")
   ((${#commands[@]} >= 3)) || nsp_fail "$(basename "$prog") --help lists no commands: $(cat "$tmp/help")"
   for cmd in "${commands[@]}"; do
     "$prog" "$cmd" --help >"$tmp/cmd-help" 2>&1 || nsp_fail "$(basename "$prog") $cmd --help exited $?: $(cat "$tmp/cmd-help")"
     # (`help --help` shows the program's usage, the others their own)
-    grep -Eq "^Usage: neosync-host-sim ($cmd|COMMAND)" "$tmp/cmd-help" || nsp_fail "$(basename "$prog") $cmd --help: $(cat "$tmp/cmd-help")"
+    grep -Eq "^Usage: $name ($cmd|COMMAND)" "$tmp/cmd-help" || nsp_fail "$name $cmd --help: $(cat "$tmp/cmd-help")"
   done
-  _nsp_log "ok: $(basename "$prog") --help and ${commands[*]} --help"
+  _nsp_log "ok: $name --help and ${commands[*]} --help"
+  if command -v groff >/dev/null; then
+    groff -man -ww -z "$man1/$name.1" 2>"$tmp/groff.err" || true
+    [[ ! -s $tmp/groff.err ]] || nsp_fail "groff warnings in $name.1: $(cat "$tmp/groff.err")"
+  else
+    _nsp_log "groff not installed: the man page's formatting is not checked"
+  fi
+  for cmd in "${commands[@]}"; do
+    grep -qx ".SS $cmd" "$man1/$name.1" || nsp_fail "$name.1 has no section for $cmd"
+  done
 done
-
-# The man page: formats without warnings, and documents every command of this build.
-man1=$root/usr/share/man/man1
-if command -v groff >/dev/null; then
-  groff -man -ww -z "$man1/neosync-host-sim.1" 2>"$tmp/groff.err" || true
-  [[ ! -s $tmp/groff.err ]] || nsp_fail "groff warnings in neosync-host-sim.1: $(cat "$tmp/groff.err")"
-else
-  _nsp_log "groff not installed: the man page's formatting is not checked"
-fi
-for cmd in "${commands[@]}"; do
-  grep -qx ".SS $cmd" "$man1/neosync-host-sim.1" || nsp_fail "neosync-host-sim.1 has no section for $cmd"
-done
-grep -qx '.so man1/neosync-host-sim.1' "$man1/neosync-plugin-host.1" || nsp_fail "neosync-plugin-host.1 is not an alias"
+# The daemon is the gRPC server, not the job runner.
+"$daemon" --help | grep -q '^  serve ' || nsp_fail "neosync-plugin-host --help lists no serve"
+! "$daemon" --help | grep -q '^  run ' || nsp_fail "neosync-plugin-host has the job runner's run command"
 
 # --- dpkg --root (root only) -----------------------------------------------------------------------
 if [[ $(id -u) -eq 0 ]]; then

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Every flag the recipes pass to `neosync-plugin-host serve` (Containerfile CMD, the Kubernetes
-# sidecar's args, the systemd unit's ExecStart) is one that `neosync-host-sim serve --help` of this
-# build documents.
+# sidecar's args, the systemd unit's ExecStart) is one that `neosync-plugin-host serve --help` of this
+# build documents; `neosync-host-sim serve`, kept for compatibility, documents the same.
 source "$(dirname "$0")/lib.sh"
 
 tmp=$(nsp_tmpdir)
 deploy=$NSP_SOURCE_DIR/deploy
-"$NSP_HOST_SIM" serve --help >"$tmp/help" 2>&1 || nsp_fail "serve --help exited $?: $(cat "$tmp/help")"
+"$NSP_PLUGIN_HOST" serve --help >"$tmp/help" 2>&1 || nsp_fail "serve --help exited $?: $(cat "$tmp/help")"
+"$NSP_HOST_SIM" serve --help >"$tmp/help-sim" 2>&1 || nsp_fail "neosync-host-sim serve --help exited $?"
+diff <(sed 1d "$tmp/help") <(sed 1d "$tmp/help-sim") >/dev/null ||
+  nsp_fail "neosync-host-sim serve and neosync-plugin-host serve document different options"
 
 # The serve command lines of the three recipes, then their --flags.
 {

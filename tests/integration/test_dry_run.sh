@@ -93,7 +93,7 @@ dry_run_case() {
   nsp_assert_same "$dir/$what.src.schema" "$dir/$what.dst2.schema" "$what (plan.bin, host post-sync): schema dumps"
 }
 
-# The repository's own fixtures: every object kind of DESIGN.md §4.
+# The repository's own fixtures: every object kind of the split rules (docs/how-it-works.md).
 src=$(nsp_createdb dry_features_src)
 for f in "$NSP_SOURCE_DIR"/tests/fixtures/features/*.sql; do
   nsp_psql "$src" -f "$f" >/dev/null || nsp_fail "fixture $f does not load"

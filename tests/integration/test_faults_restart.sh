@@ -18,6 +18,11 @@ source "$pgdir/env"
 base="postgresql:///%s?host=$NSP_PG_HOST&port=$NSP_PG_PORT&user=postgres"
 # shellcheck disable=SC2059
 src=$(printf "$base" src); dst=$(printf "$base" dst); dst2=$(printf "$base" dst2)
+# The throwaway server turns durability off (nothing in it must survive), but this test crashes
+# it (an immediate stop) and expects the committed rows of the data step to be there after: a
+# real server's commits are durable, so make these too (the crash is of the server, not of the
+# machine: fsync may stay off).
+nsp_psql "$NSP_PG_URL" -c "ALTER SYSTEM SET synchronous_commit = on" -c "SELECT pg_reload_conf()" >/dev/null
 nsp_psql "$NSP_PG_URL" -c "CREATE DATABASE src" -c "CREATE DATABASE dst" -c "CREATE DATABASE dst2" >/dev/null
 for f in "$NSP_SOURCE_DIR"/tests/fixtures/demo/source.sql; do nsp_psql "$src" -f "$f" >/dev/null; done
 nsp_psql "$src" >/dev/null <<'SQL'

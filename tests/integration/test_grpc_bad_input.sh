@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `neosync-host-sim serve` against bad input and interruptions; the server keeps running throughout:
+# `neosync-plugin-host serve` (the daemon) against bad input and interruptions; the server keeps running throughout:
 #  - listening rules: a live socket refused, a stale one replaced, mode 0600, non-loopback TCP
 #    without TLS refused (allowed with --allow-insecure-remote);
 #  - raw garbage bytes, a truncated message, an empty request -> INVALID_ARGUMENT with the
@@ -67,7 +67,7 @@ wait_backends() { # wait_backends MARKER N: until N backends run it (30 s at mos
 # start_host LOG ARGS...: serve in the background, wait for "listening"; sets HOST_PID.
 start_host() {
   local log=$1 i; shift
-  "$NSP_HOST_SIM" serve --plugin "$NSP_PLUGIN" "$@" 2>"$log" &
+  "$NSP_PLUGIN_HOST" serve --plugin "$NSP_PLUGIN" "$@" 2>"$log" &
   HOST_PID=$!
   nsp_on_exit "kill -KILL $HOST_PID 2>/dev/null; wait $HOST_PID 2>/dev/null"
   for ((i = 0; i < 200; i++)); do
@@ -97,13 +97,13 @@ grep -q '"msg":"removed a stale socket file"' "$dir/host.log" || nsp_fail "the s
 [[ $(stat -c %a "$sock") == 600 ]] || nsp_fail "socket mode $(stat -c %a "$sock"), expected 600"
 # A live one is refused.
 set +e
-"$NSP_HOST_SIM" serve --plugin "$NSP_PLUGIN" --listen "$addr" 2>"$dir/live.log"
+"$NSP_PLUGIN_HOST" serve --plugin "$NSP_PLUGIN" --listen "$addr" 2>"$dir/live.log"
 rc=$?
 set -e
 [[ $rc -eq 1 ]] && grep -q "is in use" "$dir/live.log" || { cat "$dir/live.log" >&2; nsp_fail "a live socket was not refused"; }
 # A non-loopback address without TLS is refused, unless allowed.
 set +e
-"$NSP_HOST_SIM" serve --plugin "$NSP_PLUGIN" --listen 0.0.0.0:0 2>"$dir/remote.log"
+"$NSP_PLUGIN_HOST" serve --plugin "$NSP_PLUGIN" --listen 0.0.0.0:0 2>"$dir/remote.log"
 rc=$?
 set -e
 [[ $rc -eq 1 ]] && grep -q "without TLS" "$dir/remote.log" || { cat "$dir/remote.log" >&2; nsp_fail "0.0.0.0 without TLS was not refused"; }

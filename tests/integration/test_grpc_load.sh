@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Concurrency of `neosync-host-sim serve`: 16 clients (tests/tools/grpc_probe.c, one channel each)
+# Concurrency of `neosync-plugin-host serve` (the daemon): 16 clients (tests/tools/grpc_probe.c, one channel each)
 # make 500 calls in all, alternately Describe and a plan-only PreSync (dry_run), all at once. Every
 # call must succeed, and the host's memory (VmRSS) after the 500 calls must be within a small
 # margin of its level after a warm-up batch of 64 calls: no growth per call (a leak of 8 KiB per
@@ -19,7 +19,7 @@ cat >"$dir/pre.json" <<JSON
  "source": {"postgres": {"url": "$src"}}, "destination": {"postgres": {"url": "$dst"}}}
 JSON
 
-NSP_LOG_LEVEL=warning "$NSP_HOST_SIM" serve --plugin "$NSP_PLUGIN" --listen "unix:$dir/host.sock" 2>"$dir/host.log" &
+NSP_LOG_LEVEL=warning "$NSP_PLUGIN_HOST" serve --plugin "$NSP_PLUGIN" --listen "unix:$dir/host.sock" 2>"$dir/host.log" &
 host=$!
 nsp_on_exit "kill -TERM $host 2>/dev/null; wait $host 2>/dev/null"
 for ((i = 0; i < 200; i++)); do [[ -S $dir/host.sock ]] && break; sleep 0.1; done

@@ -14,7 +14,7 @@ dir=$(nsp_tmpdir)
 # start_host LOG ADDR: `serve` in the background; sets HOST_PID and HOST_ADDR (as it listens).
 start_host() {
   local log=$1 listen=$2 i
-  "$NSP_HOST_SIM" serve --plugin "$NSP_PLUGIN" --listen "$listen" 2>"$log" &
+  "$NSP_PLUGIN_HOST" serve --plugin "$NSP_PLUGIN" --listen "$listen" 2>"$log" &
   HOST_PID=$!
   nsp_on_exit "kill -TERM $HOST_PID 2>/dev/null; wait $HOST_PID 2>/dev/null"
   for ((i = 0; i < 200; i++)); do

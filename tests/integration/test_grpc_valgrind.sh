@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `neosync-host-sim serve` under valgrind (memcheck) through a shortened version of the other gRPC
+# `neosync-plugin-host serve` (the daemon) under valgrind (memcheck) through a shortened version of the other gRPC
 # tests: describe, health, a plan-only pre-sync, garbage, a truncated and an oversized message, a
 # wrong method, a call cancelled mid-post-sync, 40 calls from 4 clients at once, and SIGTERM with a
 # call in flight. Valgrind must report no errors and no definite or indirect leaks (exit status 0,
@@ -50,7 +50,7 @@ backends() {
 valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite,indirect \
   --errors-for-leak-kinds=definite,indirect --error-exitcode=99 --num-callers=40 \
   --suppressions="$NSP_SOURCE_DIR/tests/valgrind/grpc.supp" --log-file="$dir/valgrind.log" \
-  "$NSP_HOST_SIM" serve --plugin "$NSP_PLUGIN" --listen "$addr" --grace-seconds 2 \
+  "$NSP_PLUGIN_HOST" serve --plugin "$NSP_PLUGIN" --listen "$addr" --grace-seconds 2 \
   --max-message-bytes 1048576 2>"$dir/host.log" &
 host=$!
 nsp_on_exit "kill -KILL $host 2>/dev/null; wait $host 2>/dev/null"

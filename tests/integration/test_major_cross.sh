@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Cross-version smoke test (issue 13, DESIGN.md §6 "Across majors"): the demo shop
+# Cross-version smoke test (issue 13, docs/design.md "Oracles", "Across majors"): the demo shop
 # (tests/fixtures/demo/source.sql) copied 13 -> 15 and 15 -> 17 by a whole job. The oracle is the
 # destination major's own pg_dump of the source restored into an empty database of the
 # destination's major: dumped with that pg_dump, it must equal the destination's dump. Data

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Schema and data parity on the repository's own fixtures (tests/fixtures/features/*.sql, loaded
-# in name order into one source), which cover every object kind of DESIGN.md §4. Runs the job
-# with post-sync parallelism 1 and 4 (two destinations).
+# in name order into one source), which cover every object kind of the split rules
+# (docs/how-it-works.md). Runs the job with post-sync parallelism 1 and 4 (two destinations).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/job_lib.sh"
 

@@ -9,7 +9,11 @@
 #    for another role and for the job's own role (whose objects created later would get them);
 #  - members of extensions whose privileges changed after CREATE EXTENSION;
 #  - owners of sequences owned by a column (serial, identity), which PostgreSQL refuses to change
-#    by themselves (0A000): no step fails.
+#    by themselves (0A000): no step fails;
+#  - grants made by a role holding the grant option (grantor chains, object and column): the
+#    destination records the same grantor;
+#  - post-sync run again with the same plan on the finished destination (a re-run): the ACL
+#    steps apply again (REVOKE ... CASCADE of the chains, then the grants) to the same ACLs.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/job_lib.sh"
 
@@ -56,6 +60,15 @@ REVOKE ALL ON app.secret FROM priv_owner;
 GRANT SELECT ON app.user_names TO priv_alice;
 REVOKE EXECUTE ON FUNCTION app.count_users() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app.count_users() TO priv_zed;
+GRANT USAGE ON SCHEMA app TO priv_alice, priv_zed;
+GRANT REFERENCES (email) ON app.users TO priv_alice WITH GRANT OPTION;
+SET ROLE priv_alice;
+GRANT SELECT ON app.users TO priv_zed WITH GRANT OPTION;
+GRANT REFERENCES (email) ON app.users TO priv_zed;
+RESET ROLE;
+SET ROLE priv_zed;
+GRANT SELECT ON app.users TO priv_owner;
+RESET ROLE;
 
 -- Members of extensions whose privileges changed after CREATE EXTENSION (pg_init_privs).
 CREATE EXTENSION pg_trgm;
@@ -99,3 +112,16 @@ for parallelism in 1 4; do
   nsp_assert_same "$dir/src.acls" "$dir/dst$parallelism.acls" "owners and ACLs (parallelism $parallelism)"
   nsp_assert_parity "$src" "$dst" "privileges (parallelism $parallelism)"
 done
+
+# A re-run of post-sync with the same plan on the finished destination.
+dst=$(nsp_createdb priv_dst_rerun)
+nsp_job_config "$dir/rerun.json" "$src" "$dst" '{"parallelism": 2, "owners": true, "acls": true}'
+"$NSP_HOST_SIM" pre-sync --config "$dir/rerun.json" --plan-out "$dir/plan.bin" --hydrate >"$dir/pre.log" 2>&1 ||
+  { cat "$dir/pre.log" >&2; nsp_fail "pre-sync failed"; }
+for run in 1 2; do
+  "$NSP_HOST_SIM" post-sync --config "$dir/rerun.json" --plan "$dir/plan.bin" >"$dir/post$run.log" 2>&1 ||
+    { cat "$dir/post$run.log" >&2; nsp_fail "post-sync run $run failed"; }
+  acls "$dst" >"$dir/rerun$run.acls"
+  nsp_assert_same "$dir/src.acls" "$dir/rerun$run.acls" "owners and ACLs (post-sync run $run)"
+done
+nsp_assert_parity "$src" "$dst" "privileges after a re-run"

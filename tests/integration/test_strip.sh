@@ -44,13 +44,17 @@ strip_extra='"hydration": {"parallelism": 2, "truncateBeforeInsert": true}'
 write_strip_config() { nsp_job_config "$1" "$src" "$dst" "$strip_options" "$strip_extra" && sed -i '0,/"hydration": {"parallelism": [0-9]*},/{/"hydration": {"parallelism": [0-9]*},/d}' "$1"; }
 write_strip_config "$dir/strip.json"
 
-# 1. Pre-sync alone, with the data step: the load ran against bare tables.
+# 1. Pre-sync alone, with the data step: the load ran against bare tables. With a plan key: the
+# plan is signed once, when final (strip's re-creation steps included), so post-sync accepts it.
+export NEOSYNC_PLAN_KEY=strip-test-plan-key-0123456789
 set +e
 "$NSP_HOST_SIM" pre-sync --config "$dir/strip.json" --plan-out "$dir/plan.bin" --hydrate >"$dir/pre.log" 2>&1
 status=$?
 set -e
 [[ $status -eq 0 ]] || { cat "$dir/pre.log" >&2; nsp_fail "strip pre-sync exited $status"; }
 grep -q "strip: dropped" "$dir/pre.log" || { cat "$dir/pre.log" >&2; nsp_fail "strip dropped nothing"; }
+kept=$(sed -n 's/.*(\([0-9][0-9]*\) kept in the plan with the destination.s definition).*/\1/p' "$dir/pre.log" | head -n1)
+[[ ${kept:-0} -gt 0 ]] || { cat "$dir/pre.log" >&2; nsp_fail "strip kept no destination definition in the plan (the case this test signs)"; }
 bare=$(snapshot_objects "$dst" | grep -c . || true)
 _nsp_log "after strip pre-sync: $bare keys, indexes and triggers left (before: $(wc -l <"$dir/objects.before"))"
 nsp_query "$dst" "SELECT count(*) FROM pg_constraint WHERE conname = 'dst_only_ref_fkey'" | grep -qx 0 ||
@@ -58,8 +62,13 @@ nsp_query "$dst" "SELECT count(*) FROM pg_constraint WHERE conname = 'dst_only_r
 
 # 2. The run dies here. Post-sync alone, from the saved plan, restores every dropped object.
 nsp_run_job_post() { set +e; "$NSP_HOST_SIM" post-sync --config "$1" --plan "$2" >"$3" 2>&1; local s=$?; set -e; echo $s; }
+# Another key: the signature (over the appended steps too) does not verify, nothing runs.
+status=$(NEOSYNC_PLAN_KEY=another-key-of-enough-length nsp_run_job_post "$dir/strip.json" "$dir/plan.bin" "$dir/post-badkey.log")
+[[ $status -ne 0 ]] && grep -qi "signature" "$dir/post-badkey.log" ||
+  { cat "$dir/post-badkey.log" >&2; nsp_fail "post-sync with another plan key: exit $status"; }
 status=$(nsp_run_job_post "$dir/strip.json" "$dir/plan.bin" "$dir/post.log")
 [[ $status -eq 0 ]] || { cat "$dir/post.log" >&2; nsp_fail "post-sync after strip exited $status"; }
+unset NEOSYNC_PLAN_KEY
 snapshot_objects "$dst" >"$dir/objects.after"
 nsp_assert_same "$dir/objects.before" "$dir/objects.after" "keys, indexes and triggers before strip and after post-sync"
 

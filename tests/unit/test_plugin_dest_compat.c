@@ -99,7 +99,13 @@ static void test_fail_step(void **state)
 	plan.source_server_version = 180000;
 	plan.destination_server_version = 150004;
 	assert_true(nsp_dest_compat_older(&plan));
-	assert_int_equal(nsp_dest_compat_fail_step(&plan, 0, "no such thing"), 0);
+	nsp_compat_found found;
+	assert_int_equal(nsp_compat_found_init(&found, 5), 0);
+	assert_int_equal(nsp_dest_compat_fail_step(&plan, &found, 0, "no such thing"), 0);
+	assert_int_equal(found.count, 3);
+	assert_false(steps[0]->unsupported); /* the plan is const while pre-sync applies */
+	assert_int_equal(nsp_dest_compat_record(&plan, &found), 0);
+	nsp_compat_found_free(&found);
 	assert_true(steps[0]->unsupported);
 	assert_string_equal(steps[0]->skip_reason, "no such thing");
 	assert_string_equal(steps[1]->skip_reason, "needs x, which is not created: no such thing");

@@ -47,6 +47,12 @@ static void test_structural_verification(void **state)
 	assert_true(accepted(K(OWNER), "ALTER SCHEMA s OWNER TO \"app\";"));
 	assert_true(accepted(K(ACL), "GRANT SELECT ON TABLE \"public\".\"t\" TO \"app\";"));
 	assert_true(accepted(K(ACL), "REVOKE ALL ON SCHEMA public FROM PUBLIC, \"app\";\nGRANT UPDATE(\"n\"), SELECT(\"n\") ON TABLE \"public\".\"t\" TO \"app\" WITH GRANT OPTION;"));
+	/* a grant by a role holding the grant option, made as that role for the transaction */
+	assert_true(accepted(K(ACL), "REVOKE ALL ON TABLE t FROM PUBLIC, o, \"r1\" CASCADE;\nGRANT SELECT ON TABLE t TO \"r1\" WITH GRANT OPTION;\nSET LOCAL ROLE \"r1\";\nGRANT SELECT ON TABLE t TO r2;\nRESET ROLE;"));
+	assert_false(accepted(K(ACL), "SET ROLE \"r1\";\nGRANT SELECT ON TABLE t TO r2;"));
+	assert_false(accepted(K(ACL), "SET LOCAL ROLE r1, r2;"));
+	assert_false(accepted(K(ACL), "SET LOCAL ROLE r1;\nALTER ROLE r1 SUPERUSER;"));
+	assert_false(accepted(K(OWNER), "SET LOCAL ROLE r1;\nALTER TABLE t OWNER TO r1;"));
 	assert_true(accepted(K(ACL), "ALTER DEFAULT PRIVILEGES FOR ROLE \"app\" REVOKE ALL ON TABLES FROM PUBLIC, \"app\";\nALTER DEFAULT PRIVILEGES FOR ROLE app IN SCHEMA \"s\" GRANT SELECT ON TABLES TO \"r\";"));
 	assert_true(accepted(K(TRIGGER), "CREATE TRIGGER t BEFORE INSERT ON public.b FOR EACH ROW EXECUTE FUNCTION public.f();\nALTER TABLE \"public\".\"b\" DISABLE TRIGGER \"t\";"));
 	assert_true(accepted(K(MATERIALIZED_VIEW), "CREATE MATERIALIZED VIEW \"public\".\"m\" AS SELECT 1 AS x WITH NO DATA;"));

@@ -1,5 +1,6 @@
-/* Table selection on hand-built models: patterns, pulled-in needs, skipped objects with the
- * missing table named, objects outside the job left out, partitions following their parent. */
+/* Table selection on hand-built models: includes and excludes (the patterns themselves:
+ * test_shared_table_pattern.c), pulled-in needs, skipped objects with the missing table named,
+ * objects outside the job left out, partitions following their parent. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,19 +15,6 @@
 #define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
 #define PRE NEOSYNC__PLUGIN__V1__PHASE__PHASE_PRE_SYNC
 #define POST NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC
-
-static void test_glob(void **state)
-{
-	(void)state;
-	assert_true(nsp_selection_glob_match("*", ""));
-	assert_true(nsp_selection_glob_match("*", "actor"));
-	assert_true(nsp_selection_glob_match("pay*", "payment_p2022_01"));
-	assert_true(nsp_selection_glob_match("payment_p2022_0?", "payment_p2022_01"));
-	assert_false(nsp_selection_glob_match("payment_p2022_0?", "payment_p2022_010"));
-	assert_true(nsp_selection_glob_match("*_p*_0*", "payment_p2022_01"));
-	assert_false(nsp_selection_glob_match("actor", "actors"));
-	assert_true(nsp_selection_glob_match("a*b*c", "aXbYbZc"));
-}
 
 static void test_include_exclude(void **state)
 {
@@ -169,7 +157,6 @@ static void test_partitions_follow_parent(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_glob),
 		cmocka_unit_test(test_include_exclude),
 		cmocka_unit_test(test_apply),
 		cmocka_unit_test(test_partitions_follow_parent),

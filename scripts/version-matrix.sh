@@ -18,7 +18,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 build=${NSP_BUILD_DIR:-build}
 [[ -x $build/host-sim/neosync-host-sim && -f $build/plugin/libneosync_schema_plugin.so ]] ||
   { echo "version-matrix.sh: build first: cmake -S . -B $build && cmake --build $build" >&2; exit 1; }
-export NSP_SOURCE_DIR=$PWD NSP_BUILD_DIR=$PWD/$build NSP_TEST_NAME=version-matrix
+build=$(cd "$build" && pwd)  # absolute: the cells run in other directories
+export NSP_SOURCE_DIR=$PWD NSP_BUILD_DIR=$build NSP_TEST_NAME=version-matrix
 export NSP_HOST_SIM=$NSP_BUILD_DIR/host-sim/neosync-host-sim
 export NSP_PLUGIN=$NSP_BUILD_DIR/plugin/libneosync_schema_plugin.so
 export NSP_SHARED_FIXTURES=${NSP_SHARED_FIXTURES:-$(cd .. && pwd)/shared/fixtures}

@@ -64,7 +64,11 @@ nsp_major_schema_dump() {
 nsp_major_oracle() {
   local major=$1 src=$2 server=$3 oracle
   oracle=$(nsp_major_createdb "$server" oracle)
+  # Debian's 17.12 keeps an attribute option pg_attver=N on every column, which its own pg_dump
+  # leaves out; pg_dump 18.6 does not know it and writes it, and 18.6 refuses it ("unrecognized
+  # parameter"). Not the schema's: taken out of the oracle's dump (the plugin leaves it out too).
   nsp_major_tool "$major" pg_dump --schema-only -d "$src" |
+    sed -E -e 's/, pg_attver=[0-9]+//; s/pg_attver=[0-9]+, //' -e '/ SET \(pg_attver=[0-9]+\);$/d' |
     nsp_major_tool "$major" psql -X -q -v ON_ERROR_STOP=1 -d "$oracle" >/dev/null ||
     nsp_fail "pg_dump $major of the source does not restore into PostgreSQL $major"
   printf '%s\n' "$oracle"

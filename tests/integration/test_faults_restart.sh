@@ -59,7 +59,7 @@ NSP_JOB_LOG=$dir/post2.log
 "$NSP_HOST_SIM" post-sync --config "$dir/job2.json" --plan "$dir/plan2.bin" >"$NSP_JOB_LOG" 2>&1 &
 job=$!
 for _ in $(seq 1 300); do
-  [[ $(nsp_query "$dst2" "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX%slow%' AND state = 'active'") -gt 0 ]] && break
+  [[ $(nsp_query "$dst2" "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%CREATE INDEX%slow%' AND state = 'active'") -gt 0 ]] && break
   sleep 0.05
 done
 pgctl -D "$datadir" -m immediate -w stop >/dev/null

@@ -34,6 +34,13 @@
  *   (SET LOCAL): losing the last commits on a destination crash only means re-running the job.
  * - Each table imports the snapshot in its own source transaction (BEGIN REPEATABLE READ READ ONLY;
  *   SET TRANSACTION SNAPSHOT), so a failing table does not poison the worker's next one.
+ * - Empty tables are not copied: the tables whose main fork is small (at most 64 kB, from the
+ *   query that orders by size) are asked, in the snapshot's own transaction, whether they have a
+ *   row (hydrate_empty.c: EXISTS, hundreds of tables per query; a size or reltuples is no proof);
+ *   one destination query checks that those without rows exist there (42P01 otherwise, as their
+ *   COPY would say), and the report lists them with 0 rows. If the probe fails (a table the role
+ *   may not read), every table is copied as before. What a COPY of no rows would have checked
+ *   beyond that (the destination's columns) is left to the schema's parity.
  */
 #include "hydrate.h"
 
@@ -47,6 +54,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hydrate_empty.h"
 #include "redact.h"
 #include "strbuf.h"
 #include "table_pattern.h"
@@ -477,6 +485,8 @@ struct hyd_shared {
 	size_t n;
 	size_t *order;  /* indexes into tables, largest first; [0, norder) */
 	size_t norder;
+	size_t *empty;  /* indexes into tables with no row in the snapshot: not copied */
+	size_t nempty;
 	size_t next;    /* next position in order to hand out (mu) */
 	size_t done;    /* tables finished (progress_mu) */
 	bool truncate_first;
@@ -883,7 +893,45 @@ static void *worker_main(void *arg)
 typedef struct size_entry {
 	size_t idx;
 	int64_t size;
+	bool small; /* a plain table whose main fork is at most SMALL_MAIN_FORK: ask whether it is empty */
+	bool empty; /* no row in the snapshot (proven) */
 } size_entry;
+
+#define SMALL_MAIN_FORK "65536"
+
+/* Prove which small tables are empty (hydrate_empty.c). A failed probe proves nothing: every
+ * table is copied then. */
+static void find_empty(PGconn *coord, hyd_shared *sh, size_entry *e, size_t k)
+{
+	size_t m = 0;
+	for (size_t i = 0; i < k; i++)
+		m += e[i].small;
+	if (m == 0)
+		return;
+	const char **schemas = calloc(m, sizeof *schemas);
+	const char **names = calloc(m, sizeof *names);
+	size_t *which = calloc(m, sizeof *which);
+	bool *has_rows = calloc(m, sizeof *has_rows);
+	if (schemas != NULL && names != NULL && which != NULL && has_rows != NULL) {
+		size_t j = 0;
+		for (size_t i = 0; i < k; i++) {
+			if (!e[i].small)
+				continue;
+			which[j] = i;
+			schemas[j] = sh->tables[e[i].idx].schema;
+			names[j] = sh->tables[e[i].idx].table;
+			j++;
+		}
+		char perr[512];
+		if (nsp_hydrate_probe_rows(coord, schemas, names, m, has_rows, perr, sizeof perr) == 0)
+			for (j = 0; j < m; j++)
+				e[which[j]].empty = !has_rows[j];
+	}
+	free(schemas);
+	free(names);
+	free(which);
+	free(has_rows);
+}
 
 static int cmp_size_desc(const void *a, const void *b)
 {
@@ -901,7 +949,8 @@ static int order_by_size(PGconn *coord, hyd_shared *sh, char *err, size_t errlen
 	const char **schemas = calloc(n ? n : 1, sizeof *schemas);
 	const char **names = calloc(n ? n : 1, sizeof *names);
 	sh->order = calloc(n ? n : 1, sizeof *sh->order);
-	if (e == NULL || schemas == NULL || names == NULL || sh->order == NULL) {
+	sh->empty = calloc(n ? n : 1, sizeof *sh->empty);
+	if (e == NULL || schemas == NULL || names == NULL || sh->order == NULL || sh->empty == NULL) {
 		free(e);
 		free(schemas);
 		free(names);
@@ -923,11 +972,16 @@ static int order_by_size(PGconn *coord, hyd_shared *sh, char *err, size_t errlen
 	append_text_array(&a2, names, k);
 	free(schemas);
 	free(names);
+	/* the main fork first: pg_table_size opens every fork, which on thousands of empty tables
+	 * was most of this query */
 	static const char *const sql =
-		"SELECT r.ord, COALESCE(pg_catalog.pg_table_size(c.oid), 0) "
+		"SELECT r.ord, CASE WHEN f.main = 0 THEN 0 "
+		"                   ELSE COALESCE(pg_catalog.pg_table_size(c.oid), 0) END, "
+		"       c.relkind = 'r' AND f.main <= " SMALL_MAIN_FORK " "
 		"FROM unnest($1::pg_catalog.text[], $2::pg_catalog.text[]) WITH ORDINALITY AS r(nsp, rel, ord) "
 		"LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = r.nsp "
-		"LEFT JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = r.rel";
+		"LEFT JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = r.rel "
+		"LEFT JOIN LATERAL (SELECT pg_catalog.pg_relation_size(c.oid) AS main) f ON true";
 	const char *params[2] = {a1.data, a2.data};
 	PGresult *res = (nsp_strbuf_failed(&a1) || nsp_strbuf_failed(&a2))
 	                    ? NULL
@@ -944,14 +998,20 @@ static int order_by_size(PGconn *coord, hyd_shared *sh, char *err, size_t errlen
 	}
 	for (int r = 0; r < PQntuples(res); r++) {
 		long ord = strtol(PQgetvalue(res, r, 0), NULL, 10);
-		if (ord >= 1 && (size_t)ord <= k)
+		if (ord >= 1 && (size_t)ord <= k) {
 			e[ord - 1].size = strtoll(PQgetvalue(res, r, 1), NULL, 10);
+			e[ord - 1].small = strcmp(PQgetvalue(res, r, 2), "t") == 0;
+		}
 	}
 	PQclear(res);
+	find_empty(coord, sh, e, k);
 	qsort(e, k, sizeof *e, cmp_size_desc);
-	for (size_t i = 0; i < k; i++)
-		sh->order[i] = e[i].idx;
-	sh->norder = k;
+	for (size_t i = 0; i < k; i++) {
+		if (e[i].empty)
+			sh->empty[sh->nempty++] = e[i].idx;
+		else
+			sh->order[sh->norder++] = e[i].idx;
+	}
 	free(e);
 	return 0;
 }
@@ -1035,6 +1095,43 @@ static int truncate_all(const char *dest_url, const nsp_hydrate_table *tables, s
 	return rc;
 }
 
+/* The tables with no row to copy: each is done (0 rows) when it exists on the destination, else it
+ * fails as its COPY would have (42P01). */
+static int settle_empty(hyd_shared *sh, char *err, size_t errlen)
+{
+	if (sh->nempty == 0)
+		return 0;
+	const char **schemas = calloc(sh->nempty, sizeof *schemas);
+	const char **names = calloc(sh->nempty, sizeof *names);
+	bool *missing = calloc(sh->nempty, sizeof *missing);
+	int rc = -1;
+	PGconn *dst = NULL;
+	if (schemas == NULL || names == NULL || missing == NULL) {
+		set_err(err, errlen, "out of memory");
+	} else if ((dst = connect_db(sh->dst_url, "destination", sh->encoding, err, errlen)) != NULL) {
+		for (size_t i = 0; i < sh->nempty; i++) {
+			schemas[i] = sh->tables[sh->empty[i]].schema;
+			names[i] = sh->tables[sh->empty[i]].table;
+		}
+		rc = nsp_hydrate_probe_missing(dst, schemas, names, sh->nempty, missing, err, errlen);
+	}
+	if (rc == 0) {
+		for (size_t i = 0; i < sh->nempty; i++) {
+			nsp_hydrate_table *t = &sh->tables[sh->empty[i]];
+			if (missing[i])
+				table_fail_msg(t, "42P01", "not found on the destination");
+			else
+				t->rows = 0;
+			report_done(sh, t);
+		}
+	}
+	PQfinish(dst);
+	free(schemas);
+	free(names);
+	free(missing);
+	return rc;
+}
+
 int nsp_hydrate_run(const char *source_url, const char *dest_url, nsp_hydrate_table *tables, size_t n,
                     unsigned parallelism, bool truncate_first, nsp_hydrate_progress_fn progress,
                     void *progress_ctx, int (*is_cancelled)(void *), void *cancel_ctx, char *err,
@@ -1103,6 +1200,8 @@ int nsp_hydrate_run(const char *source_url, const char *dest_url, nsp_hydrate_ta
 	for (size_t i = 0; i < n; i++)
 		if (tables[i].error[0] != '\0')
 			report_done(&sh, &tables[i]);
+	if (settle_empty(&sh, fatal, sizeof fatal) != 0)
+		goto fatal_out;
 
 	unsigned nw = parallelism ? parallelism : NSP_HYDRATE_DEFAULT_PARALLELISM;
 	if (nw > sh.norder)
@@ -1212,6 +1311,7 @@ out:
 	PQfinish(coord);
 	free(sh.workers);
 	free(sh.order);
+	free(sh.empty);
 	pthread_cond_destroy(&sh.cv);
 	pthread_mutex_destroy(&sh.mu);
 	pthread_mutex_destroy(&sh.progress_mu);

@@ -8,6 +8,14 @@
  * Which step starts next is post_sched.c's decision (critical path first, never two steps
  * whose locks conflict); this file runs the connections and records the outcomes.
  *
+ * Cheap steps (post_sched.h: catalog-only, or on empty and small tables) go several per round
+ * trip, each in its own transaction followed by a marker:
+ *     BEGIN; <step>; SELECT 0 AS nsp_step; COMMIT; BEGIN; <next step>; ...
+ * A step is applied when the COMMIT after its marker comes back. An error stops the query
+ * string: it belongs to the step whose COMMIT has not come back yet, which is rolled back
+ * alone; the batch's later steps did not run and go back to the ready set. So each step still
+ * has its own outcome, its own transaction and its own locks, as when it runs alone.
+ *
  * A failed step stops only the steps that depend on it: they are skipped, naming it. */
 #include <poll.h>
 #include <stdio.h>
@@ -27,11 +35,14 @@
 
 typedef struct slot {
 	PGconn *conn;
-	long running; /* node index, -1 when idle */
+	long running; /* node index of the step whose outcome comes next, -1 when idle */
 	unsigned workers; /* max_parallel_maintenance_workers the session has now */
 	unsigned gather;  /* max_parallel_workers_per_gather the session has now */
-	uint64_t started;
+	uint64_t started; /* when the running step started (in a batch: when the one before ended) */
 	bool failed_result_seen;
+	size_t batch[NSP_SCHED_BATCH_STEPS]; /* nodes of the round trip in flight, in order */
+	size_t nbatch, next; /* next: position in batch of `running` */
+	bool marker_seen;    /* the running batched step's marker came back */
 } slot;
 
 typedef struct exec {
@@ -153,15 +164,62 @@ static void on_step_done(exec *x, slot *sl)
 	finish(x, n);
 }
 
-static void start_step(exec *x, slot *sl, size_t n)
+static void mark_started(exec *x, size_t n)
 {
 	const nsp_sched_node *nd = &x->sched.nodes[n];
 	x->r[n]->status = ST(APPLIED);
+	nsp_progress(x->h, POST, nd->s->id, nd->s->identity, ST(UNSPECIFIED), (uint32_t)x->done,
+		     (uint32_t)x->total, "started");
+}
+
+/* The batch's steps from position `from` did not run: back to the ready set (or skipped,
+ * after a cancellation). */
+static void unstart_rest(exec *x, slot *sl, size_t from)
+{
+	for (size_t i = from; i < sl->nbatch; i++) {
+		size_t n = sl->batch[i];
+		nsp_sched_unstart(&x->sched, n);
+		if (x->cancel_sent)
+			skip(x, n, "cancelled");
+	}
+	sl->nbatch = sl->next = 0;
+}
+
+/* Several cheap steps in one round trip (see the header comment). */
+static void start_batch(exec *x, slot *sl)
+{
+	nsp_strbuf q;
+	nsp_strbuf_init(&q);
+	for (size_t i = 0; i < sl->nbatch; i++) {
+		size_t n = sl->batch[i];
+		mark_started(x, n);
+		/* The newline ends a trailing "--" comment of the step before the marker. */
+		nsp_strbuf_append(&q, "BEGIN;");
+		nsp_strbuf_append(&q, x->sched.nodes[n].s->sql);
+		nsp_strbuf_append(&q, "\n;SELECT 0 AS nsp_step;COMMIT;");
+	}
+	sl->next = 0;
+	sl->running = (long)sl->batch[0];
+	sl->started = nsp_now_us();
+	sl->failed_result_seen = false;
+	sl->marker_seen = false;
+	int sent = !nsp_strbuf_failed(&q) && PQsendQuery(sl->conn, q.data);
+	nsp_strbuf_free(&q);
+	if (!sent) {
+		nsp_result_set_pg_error(x->r[sl->running], NULL, sl->conn);
+		on_step_done(x, sl);
+		unstart_rest(x, sl, 1);
+	}
+}
+
+static void start_step(exec *x, slot *sl, size_t n)
+{
+	const nsp_sched_node *nd = &x->sched.nodes[n];
+	mark_started(x, n);
 	sl->running = (long)n;
 	sl->started = nsp_now_us();
 	sl->failed_result_seen = false;
-	nsp_progress(x->h, POST, nd->s->id, nd->s->identity, ST(UNSPECIFIED), (uint32_t)x->done,
-		     (uint32_t)x->total, "started");
+	sl->nbatch = 0;
 	/* PostgreSQL's parallel workers only when nothing else waits to run: at the tail of the
 	 * run, idle connections' cores go to the steps still running. Before that every core has a
 	 * step of ours, and workers would only add their overhead: a foreign key's validating
@@ -202,18 +260,69 @@ static void start_step(exec *x, slot *sl, size_t n)
 	}
 }
 
-/* Start ready steps on idle connections, in the scheduler's order. */
+/* Start ready steps on idle connections, in the scheduler's order: cheap ones several per
+ * round trip, each idle connection taking its share of the ready steps. */
 static void schedule(exec *x)
 {
+	unsigned idle = 0;
+	for (unsigned i = 0; i < x->nslots; i++)
+		idle += x->slots[i].running < 0 && x->slots[i].conn != NULL;
 	for (unsigned i = 0; i < x->nslots && x->sched.nready > 0; i++) {
 		slot *sl = &x->slots[i];
 		if (sl->running >= 0 || sl->conn == NULL)
 			continue;
-		long n = nsp_sched_next(&x->sched);
-		if (n < 0)
+		size_t max = nsp_sched_batch_size(x->sched.nready, idle);
+		size_t k = nsp_sched_next_batch(&x->sched, sl->batch, max);
+		if (idle > 0)
+			idle--;
+		if (k == 0)
 			break;
-		start_step(x, sl, (size_t)n);
+		if (k == 1) {
+			start_step(x, sl, sl->batch[0]);
+		} else {
+			sl->nbatch = k;
+			start_batch(x, sl);
+		}
 	}
+}
+
+static bool is_marker(const PGresult *res)
+{
+	return PQresultStatus(res) == PGRES_TUPLES_OK && PQnfields(res) == 1 &&
+	       strcmp(PQfname(res, 0), "nsp_step") == 0;
+}
+
+/* A batched step's COMMIT came back: it is applied; the next one is running. */
+static void batch_step_applied(exec *x, slot *sl)
+{
+	on_step_done(x, sl);
+	sl->marker_seen = false;
+	if (++sl->next < sl->nbatch) {
+		sl->running = (long)sl->batch[sl->next];
+		sl->started = nsp_now_us();
+	}
+}
+
+/* The round trip ended (PQgetResult gave NULL). */
+static void round_trip_done(exec *x, slot *sl)
+{
+	if (sl->nbatch == 0) {
+		on_step_done(x, sl);
+		return;
+	}
+	/* A failed step left its transaction open (aborted): end it before anything else. */
+	if (PQtransactionStatus(sl->conn) != PQTRANS_IDLE && PQstatus(sl->conn) == CONNECTION_OK)
+		PQclear(PQexec(sl->conn, "ROLLBACK"));
+	if (sl->next < sl->nbatch) {
+		Neosync__Plugin__V1__StepResult *r = x->r[sl->running];
+		if (!sl->failed_result_seen) /* ended without an error or a COMMIT: connection lost */
+			nsp_result_set_pg_error(r, NULL, sl->conn);
+		size_t from = sl->next + 1;
+		on_step_done(x, sl);
+		unstart_rest(x, sl, from);
+	}
+	sl->nbatch = sl->next = 0;
+	sl->running = -1;
 }
 
 /* Read what a busy connection has; when its statement is complete, record the outcome. */
@@ -223,19 +332,28 @@ static void collect(exec *x, slot *sl)
 		Neosync__Plugin__V1__StepResult *r = x->r[sl->running];
 		if (r->status != ST(FAILED))
 			nsp_result_set_pg_error(r, NULL, sl->conn);
-		on_step_done(x, sl);
+		sl->failed_result_seen = true;
+		round_trip_done(x, sl);
 		return;
 	}
 	while (!PQisBusy(sl->conn)) {
 		PGresult *res = PQgetResult(sl->conn);
 		if (res == NULL) {
-			on_step_done(x, sl);
+			round_trip_done(x, sl);
 			return;
 		}
 		ExecStatusType st = PQresultStatus(res);
-		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !sl->failed_result_seen) {
-			sl->failed_result_seen = true;
-			nsp_result_set_pg_error(x->r[sl->running], res, sl->conn);
+		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+			if (!sl->failed_result_seen) {
+				sl->failed_result_seen = true;
+				nsp_result_set_pg_error(x->r[sl->running], res, sl->conn);
+			}
+		} else if (sl->nbatch > 0 && !sl->failed_result_seen) {
+			if (is_marker(res))
+				sl->marker_seen = true;
+			else if (sl->marker_seen && st == PGRES_COMMAND_OK &&
+				 strcmp(PQcmdStatus(res), "COMMIT") == 0)
+				batch_step_applied(x, sl);
 		}
 		PQclear(res);
 	}

@@ -221,7 +221,9 @@ static bool conflicts_with_running(const nsp_sched *s, size_t n)
 	return false;
 }
 
-long nsp_sched_next(nsp_sched *s)
+/* The best ready node without a lock conflict with a running one; with batch_work_left set,
+ * only when it is batchable and its work fits (else it stays ready and -1 is returned). */
+static long pick(nsp_sched *s, const uint64_t *batch_work_left)
 {
 	size_t npassed = 0;
 	long chosen = -1;
@@ -229,10 +231,16 @@ long nsp_sched_next(nsp_sched *s)
 		size_t n = nsp_index_heap_pop(&s->ready);
 		if (s->nodes[n].state != NSP_SCHED_READY)
 			continue; /* settled while it waited (skipped): drop it */
-		if (conflicts_with_running(s, n))
+		if (conflicts_with_running(s, n)) {
 			s->passed[npassed++] = n;
-		else
-			chosen = (long)n;
+			continue;
+		}
+		if (batch_work_left != NULL && (!nsp_sched_batchable(s->nodes[n].s) ||
+						nsp_sched_step_work(s->nodes[n].s) > *batch_work_left)) {
+			s->passed[npassed++] = n; /* the best one does not fit: the batch ends */
+			break;
+		}
+		chosen = (long)n;
 	}
 	for (size_t i = 0; i < npassed; i++)
 		nsp_index_heap_push(&s->ready, s->passed[i]);
@@ -242,6 +250,61 @@ long nsp_sched_next(nsp_sched *s)
 		s->running[s->nrunning++] = (size_t)chosen;
 	}
 	return chosen;
+}
+
+long nsp_sched_next(nsp_sched *s)
+{
+	return pick(s, NULL);
+}
+
+bool nsp_sched_batchable(const Neosync__Plugin__V1__Step *s)
+{
+	/* CREATE INDEX CONCURRENTLY and the like refuse to run inside a transaction block. */
+	return nsp_sched_step_work(s) <= NSP_SCHED_BATCH_STEP_WORK && s->sql != NULL &&
+	       strstr(s->sql, "CONCURRENTLY") == NULL;
+}
+
+size_t nsp_sched_batch_size(size_t nready, unsigned idle)
+{
+	size_t share = idle > 0 ? (nready + idle - 1) / idle : nready;
+	if (share < 1)
+		share = 1;
+	return share > NSP_SCHED_BATCH_STEPS ? NSP_SCHED_BATCH_STEPS : share;
+}
+
+size_t nsp_sched_next_batch(nsp_sched *s, size_t *out, size_t max)
+{
+	if (max == 0)
+		return 0;
+	long first = pick(s, NULL);
+	if (first < 0)
+		return 0;
+	out[0] = (size_t)first;
+	size_t k = 1;
+	uint64_t work = nsp_sched_step_work(s->nodes[first].s);
+	if (!nsp_sched_batchable(s->nodes[first].s))
+		return k;
+	while (k < max && work < NSP_SCHED_BATCH_WORK) {
+		uint64_t left = NSP_SCHED_BATCH_WORK - work;
+		long n = pick(s, &left);
+		if (n < 0)
+			break;
+		out[k++] = (size_t)n;
+		work += nsp_sched_step_work(s->nodes[n].s);
+	}
+	return k;
+}
+
+void nsp_sched_unstart(nsp_sched *s, size_t n)
+{
+	if (s->nodes[n].state != NSP_SCHED_RUNNING)
+		return;
+	for (size_t i = 0; i < s->nrunning; i++)
+		if (s->running[i] == n) {
+			s->running[i] = s->running[--s->nrunning];
+			break;
+		}
+	make_ready(s, n);
 }
 
 void nsp_sched_settle(nsp_sched *s, size_t n, bool satisfied,

@@ -65,6 +65,35 @@ long nsp_sched_next(nsp_sched *s);
 void nsp_sched_settle(nsp_sched *s, size_t n, bool satisfied,
 		      void (*blocked)(void *arg, size_t dependent), void *arg);
 
+/* Several cheap steps per round trip (apply_post.c sends each in its own transaction, with a
+ * marker after it, so that a failure is attributed to its step and stops only its batch's
+ * later steps, which go back to the ready set). A step is cheap when it reads at most
+ * NSP_SCHED_BATCH_STEP_WORK bytes (catalog-only steps, and builds and checks on empty or small
+ * tables: on 5 000 empty tables the round trips, not the statements, were most of the time); a
+ * batch holds at most NSP_SCHED_BATCH_STEPS steps and NSP_SCHED_BATCH_WORK bytes of work. */
+enum { NSP_SCHED_BATCH_STEPS = 100 };
+#define NSP_SCHED_BATCH_STEP_WORK ((uint64_t)1 << 20)
+#define NSP_SCHED_BATCH_WORK ((uint64_t)8 << 20)
+
+/* Whether a step may share a round trip with others: cheap, and its SQL may run inside a
+ * transaction block. */
+bool nsp_sched_batchable(const Neosync__Plugin__V1__Step *s);
+
+/* How many steps the next batch may take when `idle` connections wait for work: the ready
+ * steps shared out among them (at least 1, at most NSP_SCHED_BATCH_STEPS), so that one batch
+ * does not leave the other connections idle. */
+size_t nsp_sched_batch_size(size_t nready, unsigned idle);
+
+/* The steps to send together, best first: the best node that can start now and, when it is
+ * batchable, the next best ones as long as they are batchable too (up to max nodes and
+ * NSP_SCHED_BATCH_WORK), each marked RUNNING. Returns how many were put in out[] (0: none can
+ * start). A node never joins a batch that holds a node its locks conflict with. */
+size_t nsp_sched_next_batch(nsp_sched *s, size_t *out, size_t max);
+
+/* A RUNNING node that did not run (its batch stopped at an earlier step's failure) becomes
+ * ready again. */
+void nsp_sched_unstart(nsp_sched *s, size_t n);
+
 /* The bytes a step reads for scheduling (0: catalog only). */
 uint64_t nsp_sched_step_work(const Neosync__Plugin__V1__Step *s);
 /* Whether two steps hold locks that conflict (PostgreSQL's table lock conflict matrix). */

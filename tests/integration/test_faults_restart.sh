@@ -55,13 +55,22 @@ nsp_job_config "$dir/job2.json" "$src" "$dst2"
 NSP_JOB_LOG=$dir/pre2.log
 "$NSP_HOST_SIM" pre-sync --config "$dir/job2.json" --plan-out "$dir/plan2.bin" --hydrate >"$NSP_JOB_LOG" 2>&1 ||
   { nsp_show_job_log; nsp_fail "pre-sync --hydrate (2) failed"; }
+# The data step commits asynchronously (hydrate.c: a destination crash then means re-running the
+# job); this test is of post-sync, so the rows are made durable before it starts.
+nsp_psql "$NSP_PG_URL" -c "CHECKPOINT" >/dev/null
 NSP_JOB_LOG=$dir/post2.log
 "$NSP_HOST_SIM" post-sync --config "$dir/job2.json" --plan "$dir/plan2.bin" >"$NSP_JOB_LOG" 2>&1 &
 job=$!
+seen=0
 for _ in $(seq 1 300); do
-  [[ $(nsp_query "$dst2" "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX%slow%' AND state = 'active'") -gt 0 ]] && break
+  kill -0 "$job" 2>/dev/null || break
+  # The slow build is the one backend of dst2 sleeping in public.slow(): found by its wait event,
+  # since its text may share a round trip with other steps and pg_stat_activity keeps only the
+  # first track_activity_query_size bytes of it.
+  [[ $(nsp_query "$dst2" "SELECT count(*) FROM pg_stat_activity WHERE datname = 'dst2' AND wait_event = 'PgSleep' AND pid <> pg_catalog.pg_backend_pid()") -gt 0 ]] && { seen=1; break; }
   sleep 0.05
 done
+[[ $seen == 1 ]] || { cat "$NSP_JOB_LOG" >&2; nsp_fail "the slow index build of post-sync was never seen running"; }
 pgctl -D "$datadir" -m immediate -w stop >/dev/null
 pgctl -D "$datadir" -w start -l "$datadir/../server.log" >"$dir/pgctl.log" 2>&1 || nsp_fail "the server did not start again"
 set +e; timeout 120 tail --pid=$job -f /dev/null; wait $job; status=$?; set -e

@@ -86,6 +86,10 @@ INSERT INTO public.nocols DEFAULT VALUES;
 CREATE UNLOGGED TABLE public.unlogged_t (id int);
 INSERT INTO public.unlogged_t VALUES (42);
 CREATE TABLE public.empty_t (id int);
+-- pages but no row: only a look inside the snapshot tells it has nothing to copy
+CREATE TABLE public.emptied (id int);
+INSERT INTO public.emptied SELECT generate_series(1, 100);
+DELETE FROM public.emptied;
 
 CREATE TABLE public.skip_me (id int);          -- excluded by the job's exclude_tables
 INSERT INTO public.skip_me VALUES (1);
@@ -135,7 +139,7 @@ checksums() { # URL OUT
 }
 
 checksums "$src" "$tmp/src.sums"
-[[ $(wc -l <"$tmp/src.sums") -eq 16 ]] || nsp_fail "expected 16 source tables to copy: $(cat "$tmp/src.sums")"
+[[ $(wc -l <"$tmp/src.sums") -eq 17 ]] || nsp_fail "expected 17 source tables to copy: $(cat "$tmp/src.sums")"
 
 # 1. Everything but the excluded tables, 3 at a time, into empty tables.
 write_job "$tmp/job1.json" 3 false
@@ -153,12 +157,14 @@ if command -v jq >/dev/null; then
   jq -e '.hydration.ran == true and .hydration.tablesFrom == "config"' "$tmp/run1.json" >/dev/null ||
     nsp_fail "run1: hydration not reported as run from the config"
   copied=$(jq -r '.hydration.tables[] | "\(.schema).\(.table)"' "$tmp/run1.json" | sort | tr '\n' ' ')
-  want='Odd Schema.Weird "Name" Ünï public.big public.builtin_only public.dropped public.empty_t public.gen public.ident public.inh_child public.inh_parent public.nocols public.types public.unlogged_t s1.parted_2023 s1.parted_2024_h0 s1.parted_2024_h1 s1.parted_def '
+  want='Odd Schema.Weird "Name" Ünï public.big public.builtin_only public.dropped public.emptied public.empty_t public.gen public.ident public.inh_child public.inh_parent public.nocols public.types public.unlogged_t s1.parted_2023 s1.parted_2024_h0 s1.parted_2024_h1 s1.parted_def '
   [[ $copied == "$want" ]] || nsp_fail "run1 copied [$copied], expected [$want]"
   [[ $(jq '[.hydration.tables[] | select(.error != null)] | length' "$tmp/run1.json") == 0 ]] ||
     nsp_fail "run1 reported failed tables"
   [[ $(jq '.hydration.tables[] | select(.table == "big") | .rows' "$tmp/run1.json") == 100000 ]] ||
     nsp_fail "run1: row count of public.big not reported"
+  [[ $(jq -c '[.hydration.tables[] | select(.table == "empty_t" or .table == "emptied" or .table == "unlogged_t")] | sort_by(.table) | map(.rows)' "$tmp/run1.json") == '[0,0,1]' ]] ||
+    nsp_fail "run1: the empty tables (0 rows) and the one-row table not reported as such: $(jq -c '.hydration.tables' "$tmp/run1.json")"
 fi
 
 # 2. The same job again with truncate_before_insert, one table at a time: the same rows, not twice.
@@ -168,15 +174,16 @@ checksums "$dst" "$tmp/dst2.sums"
 nsp_assert_same "$tmp/src.sums" "$tmp/dst2.sums" "row counts and checksums after run 2 (truncate, parallelism 1)"
 
 # 3. One table missing on the destination: it alone fails; the others are copied (exit 2).
-nsp_psql "$dst" -c 'DROP TABLE public.dropped'
+nsp_psql "$dst" -c 'DROP TABLE public.dropped' -c 'DROP TABLE public.empty_t'
 write_job "$tmp/job3.json" 2 true
 run_job "$tmp/job3.json" 2 run3
 checksums "$dst" "$tmp/dst3.sums"
-grep -v '^table public\.dropped ' "$tmp/src.sums" >"$tmp/src3.sums"
+grep -v -e '^table public\.dropped ' -e '^table public\.empty_t ' "$tmp/src.sums" >"$tmp/src3.sums"
 nsp_assert_same "$tmp/src3.sums" "$tmp/dst3.sums" "checksums of the other tables after run 3"
 if command -v jq >/dev/null; then
-  failed=$(jq -r '.hydration.tables[] | select(.error != null) | "\(.schema).\(.table) \(.sqlstate)"' "$tmp/run3.json")
-  [[ $failed == "public.dropped 42P01" ]] || nsp_fail "run3: expected only public.dropped to fail with 42P01, got [$failed]"
+  failed=$(jq -r '.hydration.tables[] | select(.error != null) | "\(.schema).\(.table) \(.sqlstate)"' "$tmp/run3.json" | sort | tr '\n' ' ')
+  [[ $failed == "public.dropped 42P01 public.empty_t 42P01 " ]] ||
+    nsp_fail "run3: expected only public.dropped and public.empty_t (empty, not copied) to fail with 42P01, got [$failed]"
 fi
 
 _nsp_log "ok: hydration copied every table, consistently, and failed only where it should"

@@ -13,7 +13,7 @@
 #define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
 #define LOCK(x) NEOSYNC__PLUGIN__V1__LOCK_MODE__LOCK_MODE_##x
 
-enum { MAX_STEPS = 8 };
+enum { MAX_STEPS = 16 };
 
 /* A plan of up to MAX_STEPS post-sync steps, each with at most one lock and two dependencies. */
 typedef struct test_plan {
@@ -204,6 +204,114 @@ static void test_settled_before_running_is_never_started(void **state)
 	nsp_sched_free(&s);
 }
 
+/* Cheap steps share a round trip: catalog-only steps and builds on empty tables, best first,
+ * never two whose locks conflict; a step that reads much runs alone and ends the batch. */
+static void test_batch_takes_cheap_steps_until_one_does_not_fit(void **state)
+{
+	(void)state;
+	test_plan t;
+	plan_init(&t);
+	index_step(&t, 0, "a");
+	index_step(&t, 0, "b");
+	add(&t, K(PRIMARY_KEY), 0, "ALTER TABLE a ADD PRIMARY KEY USING INDEX i", "a", LOCK(ACCESS_EXCLUSIVE), 0, 0);
+	index_step(&t, 100u << 20, "c"); /* 100 MB: not batchable */
+	index_step(&t, 0, "d");
+	nsp_sched s;
+	build(&s, &t);
+	size_t out[MAX_STEPS];
+	/* a, b, d (catalog only, best first); the key on a conflicts with a's build (passed
+	 * over); c's build, the next best, is too big to share a round trip: the batch ends */
+	assert_int_equal(nsp_sched_next_batch(&s, out, 10), 3);
+	assert_int_equal(out[0], 0);
+	assert_int_equal(out[1], 1);
+	assert_int_equal(out[2], 4);
+	assert_int_equal(s.nodes[0].state, NSP_SCHED_RUNNING);
+	/* the big build alone */
+	assert_int_equal(nsp_sched_next_batch(&s, out, 10), 1);
+	assert_int_equal(out[0], 3);
+	/* the key waits for a's build */
+	assert_int_equal(nsp_sched_next_batch(&s, out, 10), 0);
+	nsp_sched_settle(&s, 0, true, NULL, NULL);
+	assert_int_equal(nsp_sched_next_batch(&s, out, 10), 1);
+	assert_int_equal(out[0], 2);
+	/* no room: nothing starts */
+	assert_int_equal(nsp_sched_next_batch(&s, out, 0), 0);
+	nsp_sched_free(&s);
+}
+
+/* A batch stopped by its first step's failure: the steps after it did not run and are ready
+ * again; the one that failed blocks only its dependents. */
+static void test_batch_steps_that_did_not_run_are_ready_again(void **state)
+{
+	(void)state;
+	test_plan t;
+	plan_init(&t);
+	index_step(&t, 0, "a");
+	index_step(&t, 0, "b");
+	index_step(&t, 0, "c");
+	add(&t, K(PRIMARY_KEY), 0, "ALTER TABLE a ADD PRIMARY KEY USING INDEX i", "a", LOCK(ACCESS_EXCLUSIVE), 1, 0);
+	nsp_sched s;
+	build(&s, &t);
+	size_t out[MAX_STEPS];
+	assert_int_equal(nsp_sched_next_batch(&s, out, 10), 3);
+	assert_int_equal(s.nready, 0);
+	blocked_log log = {.s = &s};
+	nsp_sched_settle(&s, out[0], false, on_blocked, &log); /* a's build failed */
+	assert_int_equal(log.n, 1);
+	assert_int_equal(log.nodes[0], 3);
+	nsp_sched_unstart(&s, out[1]);
+	nsp_sched_unstart(&s, out[2]);
+	assert_int_equal(s.nready, 2);
+	assert_int_equal(s.nrunning, 0);
+	assert_int_equal(s.nodes[1].state, NSP_SCHED_READY);
+	assert_int_equal(nsp_sched_next_batch(&s, out, 10), 2);
+	assert_int_equal(out[0], 1);
+	assert_int_equal(out[1], 2);
+	nsp_sched_unstart(&s, 3); /* not running (skipped): nothing changes */
+	assert_int_equal(s.nodes[3].state, NSP_SCHED_DONE);
+	nsp_sched_free(&s);
+}
+
+/* At most max steps, and at most NSP_SCHED_BATCH_WORK bytes of work in one batch. */
+static void test_batch_limits(void **state)
+{
+	(void)state;
+	static const char *const rel[] = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"};
+	test_plan t;
+	plan_init(&t);
+	for (size_t i = 0; i < 10; i++)
+		index_step(&t, NSP_SCHED_BATCH_STEP_WORK, rel[i]);
+	nsp_sched s;
+	build(&s, &t);
+	size_t out[MAX_STEPS];
+	assert_int_equal(nsp_sched_next_batch(&s, out, 3), 3);
+	assert_int_equal(nsp_sched_next_batch(&s, out, 100),
+			 NSP_SCHED_BATCH_WORK / NSP_SCHED_BATCH_STEP_WORK < 7 ? NSP_SCHED_BATCH_WORK / NSP_SCHED_BATCH_STEP_WORK : 7);
+	nsp_sched_free(&s);
+	/* the share of each idle connection */
+	assert_int_equal(nsp_sched_batch_size(10, 2), 5);
+	assert_int_equal(nsp_sched_batch_size(11, 2), 6);
+	assert_int_equal(nsp_sched_batch_size(0, 2), 1);
+	assert_int_equal(nsp_sched_batch_size(5, 0), 5);
+	assert_int_equal(nsp_sched_batch_size(100000, 1), NSP_SCHED_BATCH_STEPS);
+}
+
+static void test_what_may_share_a_round_trip(void **state)
+{
+	(void)state;
+	test_plan t;
+	plan_init(&t);
+	index_step(&t, 0, "a");
+	add(&t, K(INDEX), 0, "CREATE INDEX CONCURRENTLY i ON a (x)", "a", LOCK(SHARE_UPDATE_EXCLUSIVE), 0, 0);
+	index_step(&t, NSP_SCHED_BATCH_STEP_WORK + 1, "b");
+	add(&t, K(FOREIGN_KEY), 1u << 30, "ALTER TABLE b ADD CONSTRAINT f FOREIGN KEY (x) REFERENCES a NOT VALID", "b",
+	    LOCK(SHARE_ROW_EXCLUSIVE), 0, 0);
+	assert_true(nsp_sched_batchable(&t.steps[0]));
+	assert_false(nsp_sched_batchable(&t.steps[1]));
+	assert_false(nsp_sched_batchable(&t.steps[2]));
+	assert_true(nsp_sched_batchable(&t.steps[3])); /* catalog only, whatever the table's size */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -213,6 +321,10 @@ int main(void)
 		cmocka_unit_test(test_a_failure_blocks_its_dependents_only),
 		cmocka_unit_test(test_dependents_wait_for_every_dependency),
 		cmocka_unit_test(test_settled_before_running_is_never_started),
+		cmocka_unit_test(test_batch_takes_cheap_steps_until_one_does_not_fit),
+		cmocka_unit_test(test_batch_steps_that_did_not_run_are_ready_again),
+		cmocka_unit_test(test_batch_limits),
+		cmocka_unit_test(test_what_may_share_a_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,12 +1,11 @@
 /* Post-sync: the plan's post-sync steps as a DAG on N destination connections.
  *
- * One thread drives all connections through libpq's asynchronous API (PQsendQuery, poll on
- * the sockets, PQconsumeInput): no threads inside the host's process, no locking of our own,
- * and cancellation is one loop away (PQcancel on every busy connection). The database does the
- * work; the loop only waits.
+ * One thread drives all connections asynchronously (conn_pool.c): no threads inside the
+ * host's process, no locking of our own, and cancellation is one loop away. The database does
+ * the work; the loop only waits.
  *
  * Which step starts next is post_sched.c's decision (critical path first, never two steps
- * whose locks conflict); this file runs the connections and records the outcomes.
+ * whose locks conflict); this file sends it through the pool and records the outcomes.
  *
  * Cheap steps (post_sched.h: catalog-only, or on empty and small tables) go several per round
  * trip, each in its own transaction followed by a marker:
@@ -17,24 +16,22 @@
  * has its own outcome, its own transaction and its own locks, as when it runs alone.
  *
  * A failed step stops only the steps that depend on it: they are skipped, naming it. */
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "apply.h"
+#include "conn_pool.h"
 #include "destination.h"
 #include "handle.h"
 #include "post_sched.h"
 #include "strbuf.h"
+#include "model_enums.h"
 
-#define ST(x) NEOSYNC__PLUGIN__V1__STEP_STATUS__STEP_STATUS_##x
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
-#define POST NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC
 #define FK(x) NEOSYNC__PLUGIN__V1__FK_MODE__FK_MODE_##x
 
 typedef struct slot {
-	PGconn *conn;
+	PGconn *conn; /* the pool's connection of the same index (borrowed) */
 	long running; /* node index of the step whose outcome comes next, -1 when idle */
 	unsigned workers; /* max_parallel_maintenance_workers the session has now */
 	unsigned gather;  /* max_parallel_workers_per_gather the session has now */
@@ -50,6 +47,7 @@ typedef struct exec {
 	const Neosync__Plugin__V1__SchemaPluginOptions *opts;
 	nsp_sched sched;
 	Neosync__Plugin__V1__StepResult **r; /* by scheduler node */
+	nsp_pool pool; /* slot i is the pool's connection i */
 	slot *slots;
 	unsigned nslots;
 	size_t done, total;
@@ -65,7 +63,7 @@ static void skip(exec *x, size_t n, const char *reason)
 {
 	if (x->sched.nodes[n].state == NSP_SCHED_DONE)
 		return;
-	x->r[n]->status = ST(SKIPPED);
+	x->r[n]->status = NSP_STATUS_SKIPPED;
 	nsp_result_set_message(x->r[n], reason);
 	finish(x, n);
 }
@@ -86,13 +84,13 @@ static void finish(exec *x, size_t n)
 {
 	const Neosync__Plugin__V1__Step *st = x->sched.nodes[n].s;
 	Neosync__Plugin__V1__StepResult *r = x->r[n];
-	bool satisfied = r->status == ST(APPLIED) || r->status == ST(UNCHANGED);
+	bool satisfied = r->status == NSP_STATUS_APPLIED || r->status == NSP_STATUS_UNCHANGED;
 	x->done++;
-	nsp_progress(x->h, POST, st->id, st->identity, r->status, (uint32_t)x->done,
+	nsp_progress(x->h, NSP_PHASE_POST, st->id, st->identity, r->status, (uint32_t)x->done,
 		     (uint32_t)x->total, NULL);
 	char reason[600];
-	const char *what = r->status == ST(FAILED)     ? "failed"
-			   : r->status == ST(CONFLICT) ? "is a conflict"
+	const char *what = r->status == NSP_STATUS_FAILED     ? "failed"
+			   : r->status == NSP_STATUS_CONFLICT ? "is a conflict"
 						       : "was skipped";
 	snprintf(reason, sizeof(reason), "depends on step %u (%s), which %s", st->id, st->identity,
 		 what);
@@ -102,7 +100,7 @@ static void finish(exec *x, size_t n)
 
 static bool is_validate(const Neosync__Plugin__V1__Step *s)
 {
-	return s->kind == K(FOREIGN_KEY) && strstr(s->sql, " VALIDATE CONSTRAINT ") != NULL;
+	return s->kind == NSP_KIND_FOREIGN_KEY && strstr(s->sql, " VALIDATE CONSTRAINT ") != NULL;
 }
 
 /* fk_mode not_valid_on_violation: count the rows that violate a foreign key (MATCH SIMPLE: rows
@@ -140,14 +138,14 @@ static void on_step_done(exec *x, slot *sl)
 	Neosync__Plugin__V1__StepResult *r = x->r[n];
 	r->duration_us = nsp_now_us() - sl->started;
 	sl->running = -1;
-	if (r->status == ST(FAILED)) {
+	if (r->status == NSP_STATUS_FAILED) {
 		const char *state = r->sqlstate;
 		if (x->cancel_sent && strcmp(state, "57014") == 0) {
-			r->status = ST(SKIPPED);
+			r->status = NSP_STATUS_SKIPPED;
 			nsp_result_set_message(r, "cancelled while running");
-		} else if (nsp_sqlstate_is_duplicate(state) && nd->s->kind != K(FOREIGN_KEY)) {
+		} else if (nsp_sqlstate_is_duplicate(state) && nd->s->kind != NSP_KIND_FOREIGN_KEY) {
 			/* Kinds the probe cannot check: already there from an earlier run. */
-			r->status = ST(UNCHANGED);
+			r->status = NSP_STATUS_UNCHANGED;
 			nsp_result_set_message(r, "already exists on the destination");
 		} else if (is_validate(nd->s) && strcmp(state, "23503") == 0 && x->opts &&
 			   x->opts->fk_mode == FK(NOT_VALID_ON_VIOLATION)) {
@@ -156,7 +154,7 @@ static void on_step_done(exec *x, slot *sl)
 			snprintf(msg, sizeof(msg),
 				 "kept NOT VALID (fkMode not_valid_on_violation): %lld row(s) violate it; %s",
 				 count, r->message);
-			r->status = ST(SKIPPED);
+			r->status = NSP_STATUS_SKIPPED;
 			r->violation_count = count;
 			nsp_result_set_message(r, msg);
 		}
@@ -167,8 +165,8 @@ static void on_step_done(exec *x, slot *sl)
 static void mark_started(exec *x, size_t n)
 {
 	const nsp_sched_node *nd = &x->sched.nodes[n];
-	x->r[n]->status = ST(APPLIED);
-	nsp_progress(x->h, POST, nd->s->id, nd->s->identity, ST(UNSPECIFIED), (uint32_t)x->done,
+	x->r[n]->status = NSP_STATUS_APPLIED;
+	nsp_progress(x->h, NSP_PHASE_POST, nd->s->id, nd->s->identity, NSP_STATUS_UNSPECIFIED, (uint32_t)x->done,
 		     (uint32_t)x->total, "started");
 }
 
@@ -183,6 +181,11 @@ static void unstart_rest(exec *x, slot *sl, size_t from)
 			skip(x, n, "cancelled");
 	}
 	sl->nbatch = sl->next = 0;
+}
+
+static bool send(exec *x, slot *sl, const char *sql)
+{
+	return nsp_pool_send(&x->pool, (unsigned)(sl - x->slots), sql);
 }
 
 /* Several cheap steps in one round trip (see the header comment). */
@@ -203,7 +206,7 @@ static void start_batch(exec *x, slot *sl)
 	sl->started = nsp_now_us();
 	sl->failed_result_seen = false;
 	sl->marker_seen = false;
-	int sent = !nsp_strbuf_failed(&q) && PQsendQuery(sl->conn, q.data);
+	int sent = !nsp_strbuf_failed(&q) && send(x, sl, q.data);
 	nsp_strbuf_free(&q);
 	if (!sent) {
 		nsp_result_set_pg_error(x->r[sl->running], NULL, sl->conn);
@@ -232,12 +235,12 @@ static void start_step(exec *x, slot *sl, size_t n)
 			idle += x->slots[i].conn != NULL && x->slots[i].running < 0;
 		unsigned workers = x->sched.nready == 0 ? (idle > 8 ? 8 : idle) : 0;
 		size_t len = 0;
-		if (x->dynamic_workers && nd->s->kind == K(INDEX) && workers != sl->workers) {
+		if (x->dynamic_workers && nd->s->kind == NSP_KIND_INDEX && workers != sl->workers) {
 			len += (size_t)snprintf(prefix + len, sizeof(prefix) - len,
 						"SET max_parallel_maintenance_workers = %u;", workers);
 			sl->workers = workers;
 		}
-		if (x->dynamic_gather && nd->s->kind != K(INDEX) && workers != sl->gather) {
+		if (x->dynamic_gather && nd->s->kind != NSP_KIND_INDEX && workers != sl->gather) {
 			snprintf(prefix + len, sizeof(prefix) - len,
 				 "SET max_parallel_workers_per_gather = %u;", workers);
 			sl->gather = workers;
@@ -249,10 +252,10 @@ static void start_step(exec *x, slot *sl, size_t n)
 		nsp_strbuf_init(&q);
 		nsp_strbuf_append(&q, prefix);
 		nsp_strbuf_append(&q, nd->s->sql);
-		sent = !nsp_strbuf_failed(&q) && PQsendQuery(sl->conn, q.data);
+		sent = !nsp_strbuf_failed(&q) && send(x, sl, q.data);
 		nsp_strbuf_free(&q);
 	} else {
-		sent = PQsendQuery(sl->conn, nd->s->sql);
+		sent = send(x, sl, nd->s->sql);
 	}
 	if (!sent) {
 		nsp_result_set_pg_error(x->r[n], NULL, sl->conn);
@@ -325,76 +328,51 @@ static void round_trip_done(exec *x, slot *sl)
 	sl->running = -1;
 }
 
-/* Read what a busy connection has; when its statement is complete, record the outcome. */
-static void collect(exec *x, slot *sl)
+/* One result of a slot's round trip: an error is its running step's; in a batch, a marker then
+ * a COMMIT mean the running step is applied. */
+static void on_result(void *ctx, unsigned i, PGresult *res)
 {
-	if (!PQconsumeInput(sl->conn)) {
+	exec *x = ctx;
+	slot *sl = &x->slots[i];
+	ExecStatusType st = PQresultStatus(res);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		if (!sl->failed_result_seen) {
+			sl->failed_result_seen = true;
+			nsp_result_set_pg_error(x->r[sl->running], res, sl->conn);
+		}
+	} else if (sl->nbatch > 0 && !sl->failed_result_seen) {
+		if (is_marker(res))
+			sl->marker_seen = true;
+		else if (sl->marker_seen && st == PGRES_COMMAND_OK && strcmp(PQcmdStatus(res), "COMMIT") == 0)
+			batch_step_applied(x, sl);
+	}
+}
+
+/* A slot's round trip is over; `lost`: its connection broke, the running step failed with it. */
+static void on_end(void *ctx, unsigned i, bool lost)
+{
+	exec *x = ctx;
+	slot *sl = &x->slots[i];
+	if (lost) {
 		Neosync__Plugin__V1__StepResult *r = x->r[sl->running];
-		if (r->status != ST(FAILED))
+		if (r->status != NSP_STATUS_FAILED)
 			nsp_result_set_pg_error(r, NULL, sl->conn);
 		sl->failed_result_seen = true;
-		round_trip_done(x, sl);
-		return;
 	}
-	while (!PQisBusy(sl->conn)) {
-		PGresult *res = PQgetResult(sl->conn);
-		if (res == NULL) {
-			round_trip_done(x, sl);
-			return;
-		}
-		ExecStatusType st = PQresultStatus(res);
-		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-			if (!sl->failed_result_seen) {
-				sl->failed_result_seen = true;
-				nsp_result_set_pg_error(x->r[sl->running], res, sl->conn);
-			}
-		} else if (sl->nbatch > 0 && !sl->failed_result_seen) {
-			if (is_marker(res))
-				sl->marker_seen = true;
-			else if (sl->marker_seen && st == PGRES_COMMAND_OK &&
-				 strcmp(PQcmdStatus(res), "COMMIT") == 0)
-				batch_step_applied(x, sl);
-		}
-		PQclear(res);
-	}
+	round_trip_done(x, sl);
 }
 
 static void cancel_running(exec *x)
 {
-	for (unsigned i = 0; i < x->nslots; i++) {
-		if (x->slots[i].running < 0)
-			continue;
-		PGcancel *c = PQgetCancel(x->slots[i].conn);
-		char buf[256];
-		if (c != NULL) {
-			PQcancel(c, buf, sizeof(buf));
-			PQfreeCancel(c);
-		}
-	}
+	nsp_pool_cancel(&x->pool);
 	x->cancel_sent = true;
 }
 
 static void wait_for_input(exec *x)
 {
-	struct pollfd fds[64];
-	unsigned map[64];
-	nfds_t nfds = 0;
-	for (unsigned i = 0; i < x->nslots && nfds < 64; i++) {
-		if (x->slots[i].running < 0)
-			continue;
-		fds[nfds].fd = PQsocket(x->slots[i].conn);
-		fds[nfds].events = POLLIN;
-		fds[nfds].revents = 0;
-		map[nfds++] = i;
-	}
-	if (nfds == 0)
-		return;
+	static const nsp_pool_events events = {on_result, on_end};
 	/* 100 ms: how late a cancellation can be noticed. */
-	if (poll(fds, nfds, 100) <= 0)
-		return;
-	for (nfds_t f = 0; f < nfds; f++)
-		if (fds[f].revents != 0)
-			collect(x, &x->slots[map[f]]);
+	nsp_pool_wait(&x->pool, 100, &events, x);
 }
 
 static int build_graph(exec *x, const Neosync__Plugin__V1__Plan *plan, nsp_results *results,
@@ -404,7 +382,7 @@ static int build_graph(exec *x, const Neosync__Plugin__V1__Plan *plan, nsp_resul
 	    (x->r = calloc(x->sched.n ? x->sched.n : 1, sizeof(*x->r))) == NULL)
 		return nsp_error_set(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_INTERNAL, "out of memory");
 	for (size_t n = 0; n < x->sched.n; n++) {
-		x->r[n] = nsp_results_add(results, x->sched.nodes[n].s, ST(SKIPPED), NULL);
+		x->r[n] = nsp_results_add(results, x->sched.nodes[n].s, NSP_STATUS_SKIPPED, NULL);
 		if (x->r[n] == NULL)
 			return nsp_error_set(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_INTERNAL,
 					     "out of memory");
@@ -425,16 +403,16 @@ static void settle_known(exec *x, const nsp_presence *presence, char **detail)
 		size_t pi = nd->plan_index;
 		if (nd->s->unsupported) {
 			/* The destination's major cannot hold it (dest_compat.h). */
-			r->status = ST(FAILED);
+			r->status = NSP_STATUS_FAILED;
 			nsp_result_set_sqlstate(r, "0A000");
 			nsp_result_set_message(r, nd->s->skip_reason);
 			finish(x, n);
 		} else if (nd->s->skip_reason[0] != '\0') {
 			skip(x, n, nd->s->skip_reason);
-		} else if (nd->s->kind == K(FOREIGN_KEY) && x->opts && x->opts->fk_mode == FK(SKIP)) {
+		} else if (nd->s->kind == NSP_KIND_FOREIGN_KEY && x->opts && x->opts->fk_mode == FK(SKIP)) {
 			skip(x, n, "foreign keys are not created (options.fkMode is skip)");
 		} else if (presence[pi] == NSP_PRESENCE_SAME) {
-			r->status = ST(UNCHANGED);
+			r->status = NSP_STATUS_UNCHANGED;
 			nsp_result_set_message(r, "already exists on the destination");
 			finish(x, n);
 		} else if (presence[pi] == NSP_PRESENCE_DIFFERENT) {
@@ -443,7 +421,7 @@ static void settle_known(exec *x, const nsp_presence *presence, char **detail)
 				 "exists on the destination with another definition; left as it is "
 				 "(destination: %.800s)",
 				 detail[pi] ? detail[pi] : "?");
-			r->status = ST(CONFLICT);
+			r->status = NSP_STATUS_CONFLICT;
 			nsp_result_set_message(r, msg);
 			finish(x, n);
 		}
@@ -470,7 +448,7 @@ int nsp_apply_post(nsp_plugin *h, const char *dst_url,
 	if (parallelism > 64)
 		parallelism = 64;
 	x.slots = calloc(parallelism, sizeof(slot));
-	if (x.slots == NULL) {
+	if (x.slots == NULL || nsp_pool_init(&x.pool, parallelism) != 0) {
 		nsp_error_set(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_INTERNAL, "out of memory");
 		goto out;
 	}
@@ -487,13 +465,16 @@ int nsp_apply_post(nsp_plugin *h, const char *dst_url,
 	}
 	if (nsp_session_open(dst_url, opts, true, parallelism, &x.slots[0].conn, err) != 0)
 		goto out;
-	if (nsp_destination_probe(x.slots[0].conn, plan, POST, presence, detail, err) != 0)
+	nsp_pool_add(&x.pool, x.slots[0].conn, true);
+	if (nsp_destination_probe(x.slots[0].conn, plan, NSP_PHASE_POST, presence, detail, err) != 0)
 		goto out;
 	settle_known(&x, presence, detail);
 	size_t runnable = x.total - x.done;
-	for (unsigned i = 1; i < x.nslots && i < runnable; i++)
+	for (unsigned i = 1; i < x.nslots && i < runnable; i++) {
 		if (nsp_session_open(dst_url, opts, true, parallelism, &x.slots[i].conn, err) != 0)
 			goto out;
+		nsp_pool_add(&x.pool, x.slots[i].conn, true);
+	}
 	nsp_log(h, NSP_LOG_INFO, "post-sync: %zu steps (%zu to run) on %u connection(s)", x.total,
 		runnable, runnable < x.nslots ? (unsigned)(runnable ? runnable : 1) : x.nslots);
 
@@ -507,10 +488,7 @@ int nsp_apply_post(nsp_plugin *h, const char *dst_url,
 		}
 		if (!x.cancel_sent)
 			schedule(&x);
-		bool busy = false;
-		for (unsigned i = 0; i < x.nslots; i++)
-			busy = busy || x.slots[i].running >= 0;
-		if (!busy) {
+		if (!nsp_pool_any_busy(&x.pool)) {
 			/* Nothing runs and nothing can start: what is left waits on steps that will
 			 * never finish (a dependency cycle in a forged or damaged plan). */
 			for (size_t n = 0; n < x.sched.n; n++)
@@ -530,13 +508,11 @@ out:
 		/* Nothing could run: every step that has no outcome yet is skipped with the reason. */
 		for (size_t n = 0; x.r != NULL && n < x.sched.n; n++)
 			if (x.sched.nodes[n].state != NSP_SCHED_DONE && x.r[n] != NULL) {
-				x.r[n]->status = ST(SKIPPED);
+				x.r[n]->status = NSP_STATUS_SKIPPED;
 				nsp_result_set_message(x.r[n], err->message);
 			}
 	}
-	for (unsigned i = 0; x.slots != NULL && i < x.nslots; i++)
-		if (x.slots[i].conn)
-			PQfinish(x.slots[i].conn);
+	nsp_pool_close(&x.pool);
 	free(x.slots);
 	nsp_sched_free(&x.sched);
 	free(x.r);

@@ -10,33 +10,30 @@
  * a common relation (same group, same connection, later in its order: a table's CHECK right
  * after the table), else in the wave after it, when what it needs has been committed. Each connection runs its share in transactions sized
  * from its part of the lock budget, a chunk of statements per round trip, asynchronously: one
- * thread drives every connection (as in apply_post.c). A wave ends when every connection has
+ * thread drives every connection (conn_pool.c, as in apply_post.c). A wave ends when every connection has
  * committed its share.
  *
  * A failure or a cancellation stops every connection, rolls back what is open and drops what
  * was committed, newest first: all or nothing, as on one connection. */
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "apply_pre.h"
-
-#define ST(x) NEOSYNC__PLUGIN__V1__STEP_STATUS__STEP_STATUS_##x
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
-#define PRE NEOSYNC__PLUGIN__V1__PHASE__PHASE_PRE_SYNC
+#include "conn_pool.h"
+#include "model_enums.h"
 
 /* A connection gets a share of a wave only if the share has at least this many steps: below
  * that, a round trip and a commit more cost what the second core saves. */
 enum { MIN_STEPS_PER_CONNECTION = 16, MAX_CONNECTIONS = 64 };
 
 typedef struct worker {
-	PGconn *conn;
+	PGconn *conn; /* the pool's connection of the same index (borrowed) */
 	size_t *steps;   /* plan indices of its share of the wave, in plan order */
 	size_t nsteps, pos;
 	size_t tx_start; /* pos where the open transaction began */
 	size_t used;     /* locks taken in the open transaction */
-	bool in_tx, busy;
+	bool in_tx;
 	bool commits;    /* the chunk in flight ends with COMMIT */
 	bool error;      /* the chunk in flight failed */
 	nsp_pre_chunk ch;
@@ -52,6 +49,7 @@ typedef struct waves {
 	size_t *wave;    /* by plan index */
 	size_t nwaves;
 	worker w[MAX_CONNECTIONS];
+	nsp_pool pool;   /* worker i is the pool's connection i */
 	unsigned nw;     /* connections open */
 	size_t budget;   /* locks one connection's transaction may take in this wave */
 	size_t done, total, transactions;
@@ -137,12 +135,12 @@ static size_t uf_find(size_t *parent, size_t i)
 static bool relation_bound(const Neosync__Plugin__V1__Step *s)
 {
 	switch (s->kind) {
-	case K(TABLE):
-	case K(CHECK_CONSTRAINT):
-	case K(PARTITION_ATTACH):
-	case K(SEQUENCE):
+	case NSP_KIND_TABLE:
+	case NSP_KIND_CHECK_CONSTRAINT:
+	case NSP_KIND_PARTITION_ATTACH:
+	case NSP_KIND_SEQUENCE:
 		return true;
-	case K(COMMENT):
+	case NSP_KIND_COMMENT:
 		return s->table[0] != '\0';
 	default:
 		return false;
@@ -164,7 +162,7 @@ static size_t step_keys(const waves *x, const id_index *map, size_t nmap, size_t
 		keys[nkeys++] = (keyed){s->locks[k]->relation, member};
 	for (size_t d = 0; d < s->n_depends_on; d++) {
 		long j = find_step(map, nmap, s->depends_on[d]);
-		if (j >= 0 && x->plan->steps[j]->kind == K(TABLE) && x->plan->steps[j]->table[0] != '\0')
+		if (j >= 0 && x->plan->steps[j]->kind == NSP_KIND_TABLE && x->plan->steps[j]->table[0] != '\0')
 			keys[nkeys++] = (keyed){x->plan->steps[j]->table, member};
 	}
 	return nkeys;
@@ -315,18 +313,15 @@ static void send_chunk(waves *x, worker *w)
 		nsp_strbuf_append(&c->sql, "COMMIT;");
 	w->error = false;
 	c->last = nsp_now_us();
-	if (nsp_strbuf_failed(&c->sql) || !PQsendQuery(w->conn, c->sql.data)) {
+	if (nsp_strbuf_failed(&c->sql) || !nsp_pool_send(&x->pool, (unsigned)(w - x->w), c->sql.data)) {
 		size_t i = c->n > 0 ? c->idx[0] : last_step_of_tx(w);
 		nsp_result_set_pg_error(x->res[i], NULL, w->conn);
 		fail_at(x, i);
-		return;
 	}
-	w->busy = true;
 }
 
 static void chunk_done(waves *x, worker *w)
 {
-	w->busy = false;
 	if (w->error || !w->commits)
 		return;
 	for (size_t p = w->tx_start; p < w->pos; p++)
@@ -335,8 +330,10 @@ static void chunk_done(waves *x, worker *w)
 	x->transactions++;
 }
 
-static void on_result(waves *x, worker *w, PGresult *res)
+static void on_result(void *ctx, unsigned wi, PGresult *res)
 {
+	waves *x = ctx;
+	worker *w = &x->w[wi];
 	nsp_pre_chunk *c = &w->ch;
 	size_t f;
 	ExecStatusType st = PQresultStatus(res);
@@ -352,71 +349,41 @@ static void on_result(waves *x, worker *w, PGresult *res)
 	}
 }
 
-static void on_input(waves *x, worker *w)
+static void on_end(void *ctx, unsigned wi, bool lost)
 {
-	if (!PQconsumeInput(w->conn)) {
-		nsp_pre_chunk *c = &w->ch;
-		size_t i = c->next < c->n ? c->idx[c->next] : last_step_of_tx(w);
-		nsp_result_set_pg_error(x->res[i], NULL, w->conn);
-		fail_at(x, i);
-		w->error = true;
-		w->busy = false;
-		w->in_tx = false; /* the server rolled it back with the session */
+	waves *x = ctx;
+	worker *w = &x->w[wi];
+	if (!lost) {
+		chunk_done(x, w);
 		return;
 	}
-	while (w->busy && !PQisBusy(w->conn)) {
-		PGresult *res = PQgetResult(w->conn);
-		if (res == NULL) {
-			chunk_done(x, w);
-			break;
-		}
-		on_result(x, w, res);
-		PQclear(res);
-	}
-}
-
-static void cancel_busy(waves *x)
-{
-	for (unsigned i = 0; i < x->nw; i++) {
-		if (!x->w[i].busy)
-			continue;
-		PGcancel *cancel = PQgetCancel(x->w[i].conn);
-		if (cancel != NULL) {
-			char buf[256];
-			PQcancel(cancel, buf, sizeof(buf));
-			PQfreeCancel(cancel);
-		}
-	}
+	nsp_pre_chunk *c = &w->ch;
+	size_t i = c->next < c->n ? c->idx[c->next] : last_step_of_tx(w);
+	nsp_result_set_pg_error(x->res[i], NULL, w->conn);
+	fail_at(x, i);
+	w->error = true;
+	w->in_tx = false; /* the server rolled it back with the session */
 }
 
 /* Run one wave on the connections that have a share of it. Returns false when it stopped
  * (failure or cancellation). */
 static bool run_wave(waves *x)
 {
+	static const nsp_pool_events events = {on_result, on_end};
 	for (;;) {
 		if (!x->cancelled && nsp_cancelled(x->h)) {
 			x->cancelled = true;
-			cancel_busy(x);
+			nsp_pool_cancel(&x->pool);
 		}
 		bool stopping = x->failed != SIZE_MAX || x->cancelled;
-		struct pollfd fds[MAX_CONNECTIONS];
-		unsigned who[MAX_CONNECTIONS], nfds = 0;
 		for (unsigned i = 0; i < x->nw; i++) {
 			worker *w = &x->w[i];
-			if (!w->busy && !stopping && (w->pos < w->nsteps || w->in_tx))
+			if (!x->pool.busy[i] && !stopping && (w->pos < w->nsteps || w->in_tx))
 				send_chunk(x, w);
-			if (w->busy) {
-				fds[nfds] = (struct pollfd){.fd = PQsocket(w->conn), .events = POLLIN};
-				who[nfds++] = i;
-			}
 		}
-		if (nfds == 0)
+		if (!nsp_pool_any_busy(&x->pool))
 			return x->failed == SIZE_MAX && !x->cancelled;
-		if (poll(fds, nfds, 100) <= 0)
-			continue;
-		for (unsigned f = 0; f < nfds; f++)
-			if (fds[f].revents != 0)
-				on_input(x, &x->w[who[f]]);
+		nsp_pool_wait(&x->pool, 100, &events, x);
 	}
 }
 
@@ -451,9 +418,9 @@ static void stop(waves *x, size_t budget, nsp_results *results, size_t first_res
 			      "pre-sync cancelled; nothing was applied%s",
 			      any ? " (what committed transactions created was removed again)" : "");
 		for (size_t i = first_result; i < results->n; i++)
-			if (results->items[i]->status == ST(FAILED) &&
+			if (results->items[i]->status == NSP_STATUS_FAILED &&
 			    strcmp(results->items[i]->sqlstate, "57014") == 0) {
-				results->items[i]->status = ST(SKIPPED);
+				results->items[i]->status = NSP_STATUS_SKIPPED;
 				nsp_result_set_message(results->items[i], "cancelled while running");
 			}
 	} else if (failed != NULL) {
@@ -508,7 +475,7 @@ int nsp_apply_pre_waves(nsp_plugin *h, PGconn *dst, const char *dst_url,
 	size_t running = 0;
 	for (size_t i = 0; i < n; i++) {
 		const Neosync__Plugin__V1__Step *s = plan->steps[i];
-		if (s->phase != PRE)
+		if (s->phase != NSP_PHASE_PRE)
 			continue;
 		x.total++;
 		x.runs[i] = s->skip_reason[0] == '\0' && presence[i] != NSP_PRESENCE_SAME &&
@@ -531,7 +498,12 @@ int nsp_apply_pre_waves(nsp_plugin *h, PGconn *dst, const char *dst_url,
 	}
 
 	/* The connections: the caller's, then the others; if the server refuses more, one will do. */
+	if (nsp_pool_init(&x.pool, widest) != 0) {
+		nsp_error_set(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_INTERNAL, "out of memory");
+		goto out;
+	}
 	x.w[0].conn = dst;
+	nsp_pool_add(&x.pool, dst, false);
 	x.nw = 1;
 	for (unsigned i = 1; i < widest; i++) {
 		nsp_error open_err;
@@ -541,6 +513,7 @@ int nsp_apply_pre_waves(nsp_plugin *h, PGconn *dst, const char *dst_url,
 				open_err.message);
 			break;
 		}
+		nsp_pool_add(&x.pool, x.w[i].conn, true);
 		x.nw++;
 	}
 	if (x.nw < 2) {
@@ -554,9 +527,9 @@ int nsp_apply_pre_waves(nsp_plugin *h, PGconn *dst, const char *dst_url,
 	size_t first_result = results->n;
 	for (size_t i = 0; i < n; i++) {
 		const Neosync__Plugin__V1__Step *s = plan->steps[i];
-		if (s->phase != PRE)
+		if (s->phase != NSP_PHASE_PRE)
 			continue;
-		Neosync__Plugin__V1__StepResult *r = nsp_results_add(results, s, ST(APPLIED), NULL);
+		Neosync__Plugin__V1__StepResult *r = nsp_results_add(results, s, NSP_STATUS_APPLIED, NULL);
 		if (r == NULL) {
 			nsp_error_set(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_INTERNAL,
 				      "out of memory recording step results");
@@ -565,7 +538,7 @@ int nsp_apply_pre_waves(nsp_plugin *h, PGconn *dst, const char *dst_url,
 		x.res[i] = r;
 		if (!x.runs[i]) {
 			nsp_pre_settle(s, presence[i], detail[i], r);
-			nsp_progress(h, PRE, s->id, s->identity, r->status, (uint32_t)++x.done,
+			nsp_progress(h, NSP_PHASE_PRE, s->id, s->identity, r->status, (uint32_t)++x.done,
 				     (uint32_t)x.total, NULL);
 		}
 	}
@@ -595,9 +568,8 @@ int nsp_apply_pre_waves(nsp_plugin *h, PGconn *dst, const char *dst_url,
 		stop(&x, budget_all, results, first_result, err);
 	}
 out:
+	nsp_pool_close(&x.pool);
 	for (unsigned i = 0; i < x.nw; i++) {
-		if (i > 0)
-			PQfinish(x.w[i].conn);
 		nsp_strbuf_free(&x.w[i].ch.sql);
 		free(x.w[i].steps);
 	}

@@ -29,18 +29,16 @@
 #include "dest_compat.h"
 #include "connection.h"
 #include "pre_decide.h"
+#include "model_enums.h"
 
-#define ST(x) NEOSYNC__PLUGIN__V1__STEP_STATUS__STEP_STATUS_##x
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
 #define OE(x) NEOSYNC__PLUGIN__V1__ON_EXISTING__ON_EXISTING_##x
-#define PRE NEOSYNC__PLUGIN__V1__PHASE__PHASE_PRE_SYNC
 
 size_t nsp_pre_lock_estimate(const Neosync__Plugin__V1__Step *s)
 {
 	switch (s->kind) {
-	case K(TABLE): return 4;            /* table, TOAST table, TOAST index, row type */
-	case K(PARTITION_ATTACH): return 3; /* parent, partition, default partition */
-	case K(SEQUENCE): return 2;
+	case NSP_KIND_TABLE: return 4;            /* table, TOAST table, TOAST index, row type */
+	case NSP_KIND_PARTITION_ATTACH: return 3; /* parent, partition, default partition */
+	case NSP_KIND_SEQUENCE: return 2;
 	default: return 1;
 	}
 }
@@ -63,28 +61,28 @@ static bool undo_sql(const Neosync__Plugin__V1__Step *s, nsp_strbuf *sql)
 {
 	const char *what = NULL;
 	switch (s->kind) {
-	case K(SCHEMA): what = "SCHEMA"; break;
-	case K(TABLE): what = "TABLE"; break;
-	case K(SEQUENCE):
+	case NSP_KIND_SCHEMA: what = "SCHEMA"; break;
+	case NSP_KIND_TABLE: what = "TABLE"; break;
+	case NSP_KIND_SEQUENCE:
 		if (strstr(s->identity, " OWNED BY") != NULL)
 			return false;
 		what = "SEQUENCE";
 		break;
-	case K(TYPE): what = "TYPE"; break;
-	case K(DOMAIN): what = "DOMAIN"; break;
-	case K(COLLATION): what = "COLLATION"; break;
-	case K(EXTENSION):
+	case NSP_KIND_TYPE: what = "TYPE"; break;
+	case NSP_KIND_DOMAIN: what = "DOMAIN"; break;
+	case NSP_KIND_COLLATION: what = "COLLATION"; break;
+	case NSP_KIND_EXTENSION:
 		nsp_strbuf_append(sql, "DROP EXTENSION IF EXISTS ");
 		nsp_strbuf_append_ident(sql, s->name);
 		nsp_strbuf_append(sql, " CASCADE;");
 		return true;
-	case K(FUNCTION):
-	case K(AGGREGATE): {
+	case NSP_KIND_FUNCTION:
+	case NSP_KIND_AGGREGATE: {
 		/* identity is schema.name(identity arguments) */
 		size_t prefix = strlen(s->schema) + 1 + strlen(s->name);
 		if (strlen(s->identity) <= prefix || s->identity[prefix] != '(')
 			return false;
-		nsp_strbuf_append(sql, s->kind == K(AGGREGATE) ? "DROP AGGREGATE IF EXISTS "
+		nsp_strbuf_append(sql, s->kind == NSP_KIND_AGGREGATE ? "DROP AGGREGATE IF EXISTS "
 							       : "DROP ROUTINE IF EXISTS ");
 		nsp_strbuf_append_qualified(sql, s->schema, s->name);
 		nsp_strbuf_append(sql, s->identity + prefix);
@@ -157,12 +155,12 @@ size_t nsp_pre_chunk_result(nsp_plugin *h, const Neosync__Plugin__V1__Plan *plan
 		/* A step's marker: every statement of the step ran. */
 		Neosync__Plugin__V1__StepResult *r = c->res[c->next];
 		uint64_t now = nsp_now_us();
-		r->status = ST(APPLIED);
+		r->status = NSP_STATUS_APPLIED;
 		r->duration_us = now - c->last;
 		c->last = now;
 		created[c->idx[c->next]] = true;
 		const Neosync__Plugin__V1__Step *s = plan->steps[c->idx[c->next]];
-		nsp_progress(h, PRE, s->id, s->identity, r->status, (uint32_t)++*done, (uint32_t)total, NULL);
+		nsp_progress(h, NSP_PHASE_PRE, s->id, s->identity, r->status, (uint32_t)++*done, (uint32_t)total, NULL);
 		c->next++;
 	} else if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY) {
 		size_t k = c->next < c->n ? c->next : c->n - 1;
@@ -227,7 +225,7 @@ static int refuse_existing(const Neosync__Plugin__V1__Plan *plan, const nsp_pres
 	size_t count = 0;
 	for (size_t i = 0; i < plan->n_steps; i++) {
 		const Neosync__Plugin__V1__Step *s = plan->steps[i];
-		if (s->phase != PRE || s->kind == K(SCHEMA) || s->kind == K(EXTENSION) ||
+		if (s->phase != NSP_PHASE_PRE || s->kind == NSP_KIND_SCHEMA || s->kind == NSP_KIND_EXTENSION ||
 		    (presence[i] != NSP_PRESENCE_SAME && presence[i] != NSP_PRESENCE_DIFFERENT))
 			continue;
 		if (count++ < 10)
@@ -253,7 +251,7 @@ static int drop_existing_tables(nsp_plugin *h, PGconn *dst, const Neosync__Plugi
 	size_t n = 0;
 	for (size_t i = 0; i < plan->n_steps; i++) {
 		const Neosync__Plugin__V1__Step *s = plan->steps[i];
-		if (s->phase != PRE || s->kind != K(TABLE) || s->skip_reason[0] != '\0' ||
+		if (s->phase != NSP_PHASE_PRE || s->kind != NSP_KIND_TABLE || s->skip_reason[0] != '\0' ||
 		    (presence[i] != NSP_PRESENCE_SAME && presence[i] != NSP_PRESENCE_DIFFERENT))
 			continue;
 		nsp_strbuf_append(&sql, n++ ? ", " : "DROP TABLE IF EXISTS ");
@@ -284,18 +282,18 @@ static bool run_guarded(PGconn *dst, const Neosync__Plugin__V1__Step *s,
 	ExecStatusType st = PQresultStatus(res);
 	bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
 	if (ok) {
-		r->status = ST(APPLIED);
+		r->status = NSP_STATUS_APPLIED;
 	} else if (nsp_sqlstate_is_duplicate(PQresultErrorField(res, PG_DIAG_SQLSTATE))) {
 		PGresult *rb = PQexec(dst, "ROLLBACK TO SAVEPOINT nsp_step");
 		PQclear(rb);
-		r->status = ST(UNCHANGED);
+		r->status = NSP_STATUS_UNCHANGED;
 		nsp_result_set_message(r, "already exists on the destination");
 		ok = true;
 	} else {
 		nsp_result_set_pg_error(r, res, dst);
 	}
 	PQclear(res);
-	if (ok && r->status == ST(APPLIED)) {
+	if (ok && r->status == NSP_STATUS_APPLIED) {
 		PGresult *rel = PQexec(dst, "RELEASE SAVEPOINT nsp_step");
 		PQclear(rel);
 	}
@@ -307,17 +305,17 @@ bool nsp_pre_settle(const Neosync__Plugin__V1__Step *s, nsp_presence presence, c
 {
 	if (s->unsupported) {
 		/* The destination's major cannot hold it (dest_compat.h). */
-		r->status = ST(FAILED);
+		r->status = NSP_STATUS_FAILED;
 		nsp_result_set_sqlstate(r, "0A000");
 		nsp_result_set_message(r, s->skip_reason);
 	} else if (s->skip_reason[0] != '\0') {
-		r->status = ST(SKIPPED);
+		r->status = NSP_STATUS_SKIPPED;
 		nsp_result_set_message(r, s->skip_reason);
 	} else if (presence == NSP_PRESENCE_SAME) {
-		r->status = ST(UNCHANGED);
+		r->status = NSP_STATUS_UNCHANGED;
 		nsp_result_set_message(r, "already exists on the destination");
 	} else if (presence == NSP_PRESENCE_DIFFERENT) {
-		r->status = ST(CONFLICT);
+		r->status = NSP_STATUS_CONFLICT;
 		char msg[1024];
 		snprintf(msg, sizeof(msg),
 			 "exists on the destination with another definition; left as it is "
@@ -325,7 +323,7 @@ bool nsp_pre_settle(const Neosync__Plugin__V1__Step *s, nsp_presence presence, c
 			 detail ? detail : "?");
 		nsp_result_set_message(r, msg);
 	} else if (s->sql[0] == '\0') {
-		r->status = ST(UNCHANGED);
+		r->status = NSP_STATUS_UNCHANGED;
 		nsp_result_set_message(r, "exists in every database");
 	} else {
 		return false;
@@ -341,13 +339,13 @@ int nsp_pre_mark_rolled_back(const Neosync__Plugin__V1__Plan *plan,
 	snprintf(reason, sizeof(reason), "rolled back: pre-sync step %u (%s) did not apply", failed->id,
 		 failed->identity);
 	for (size_t i = first_result; i < results->n; i++)
-		if (results->items[i]->status == ST(APPLIED)) {
-			results->items[i]->status = ST(SKIPPED);
+		if (results->items[i]->status == NSP_STATUS_APPLIED) {
+			results->items[i]->status = NSP_STATUS_SKIPPED;
 			nsp_result_set_message(results->items[i], reason);
 		}
 	for (size_t i = reported_upto; i < plan->n_steps; i++) {
 		const Neosync__Plugin__V1__Step *s = plan->steps[i];
-		if (s->phase == PRE && nsp_results_add(results, s, ST(SKIPPED), reason) == NULL)
+		if (s->phase == NSP_PHASE_PRE && nsp_results_add(results, s, NSP_STATUS_SKIPPED, reason) == NULL)
 			return oom(err);
 	}
 	return 0;
@@ -394,7 +392,7 @@ static bool settle_found(const nsp_compat_found *found, size_t i, Neosync__Plugi
 {
 	if (found == NULL || found->reason[i] == NULL)
 		return false;
-	r->status = ST(SKIPPED);
+	r->status = NSP_STATUS_SKIPPED;
 	nsp_result_set_message(r, found->reason[i]);
 	return true;
 }
@@ -434,7 +432,7 @@ static int apply_serial(nsp_plugin *h, PGconn *dst, Neosync__Plugin__V1__OnExist
 	}
 	if ((policy == OE(REPLACE) &&
 	     (drop_existing_tables(h, dst, plan, reprobed, err) != 0 ||
-	      nsp_destination_probe(dst, plan, PRE, reprobed, redetail, err) != 0)) ||
+	      nsp_destination_probe(dst, plan, NSP_PHASE_PRE, reprobed, redetail, err) != 0)) ||
 	    (policy == OE(STRIP) && nsp_strip_apply(h, dst, &decided->strip, err) != 0)) {
 		PGresult *res = PQexec(dst, "ROLLBACK");
 		PQclear(res);
@@ -444,7 +442,7 @@ static int apply_serial(nsp_plugin *h, PGconn *dst, Neosync__Plugin__V1__OnExist
 
 	size_t total = 0, done = 0;
 	for (size_t i = 0; i < plan->n_steps; i++)
-		total += plan->steps[i]->phase == PRE;
+		total += plan->steps[i]->phase == NSP_PHASE_PRE;
 	const Neosync__Plugin__V1__Step *failed = NULL;
 	size_t first_result = results->n;
 	size_t used = 0, batches = 1, batch_start = 0;
@@ -453,7 +451,7 @@ static int apply_serial(nsp_plugin *h, PGconn *dst, Neosync__Plugin__V1__OnExist
 	nsp_strbuf_init(&ch.sql);
 	for (size_t i = 0; i < plan->n_steps && failed == NULL; i++) {
 		const Neosync__Plugin__V1__Step *s = plan->steps[i];
-		if (s->phase != PRE)
+		if (s->phase != NSP_PHASE_PRE)
 			continue;
 		/* A new transaction when this one's share of the lock table is used up. */
 		if (used > 0 && used + nsp_pre_lock_estimate(s) > budget) {
@@ -472,7 +470,7 @@ static int apply_serial(nsp_plugin *h, PGconn *dst, Neosync__Plugin__V1__OnExist
 			used = 0;
 		}
 		used += nsp_pre_lock_estimate(s);
-		Neosync__Plugin__V1__StepResult *r = nsp_results_add(results, s, ST(APPLIED), NULL);
+		Neosync__Plugin__V1__StepResult *r = nsp_results_add(results, s, NSP_STATUS_APPLIED, NULL);
 		reported_upto = i + 1;
 		if (r == NULL) {
 			oom(err);
@@ -480,7 +478,7 @@ static int apply_serial(nsp_plugin *h, PGconn *dst, Neosync__Plugin__V1__OnExist
 			break;
 		}
 		if (nsp_cancelled(h)) {
-			r->status = ST(SKIPPED);
+			r->status = NSP_STATUS_SKIPPED;
 			nsp_result_set_message(r, "cancelled");
 			failed = s;
 			nsp_error_set(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_CANCELLED,
@@ -510,9 +508,9 @@ static int apply_serial(nsp_plugin *h, PGconn *dst, Neosync__Plugin__V1__OnExist
 				if (!lacks_feature(dst, plan, i, r, found))
 					failed = s;
 			} else
-				created[i] = r->status == ST(APPLIED);
+				created[i] = r->status == NSP_STATUS_APPLIED;
 		}
-		nsp_progress(h, PRE, s->id, s->identity, r->status, (uint32_t)++done, (uint32_t)total, NULL);
+		nsp_progress(h, NSP_PHASE_PRE, s->id, s->identity, r->status, (uint32_t)++done, (uint32_t)total, NULL);
 	}
 	if (failed == NULL) {
 		size_t f = flush_chunk(h, dst, plan, &ch, created, &done, total);
@@ -567,7 +565,7 @@ int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const char *dst_url,
 	/* Several connections when nothing must be dropped first and no step needs a savepoint. */
 	bool guarded = false;
 	for (size_t i = 0; i < plan->n_steps && !guarded; i++)
-		guarded = plan->steps[i]->phase == PRE && policy != OE(ERROR) &&
+		guarded = plan->steps[i]->phase == NSP_PHASE_PRE && policy != OE(ERROR) &&
 			  presence[i] == NSP_PRESENCE_UNKNOWN && plan->steps[i]->sql[0] != '\0' &&
 			  plan->steps[i]->skip_reason[0] == '\0';
 	guarded = guarded || found != NULL; /* every step alone: dest_compat.h */

@@ -1,4 +1,5 @@
 #include "catalog.h"
+#include "model_enums.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,7 +98,7 @@ uint64_t nsp_catalog_table_cost(const nsp_catalog_ctx *ctx, uint32_t relid, cons
 	if (size != NULL)
 		return strtoull(size, NULL, 10);
 	const nsp_object *table = nsp_model_find(ctx->model, (nsp_catref){NSP_CLASS_PG_CLASS, relid});
-	return table != NULL && table->kind == NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_TABLE
+	return table != NULL && table->kind == NSP_KIND_TABLE
 		       ? table->cost
 		       : 0;
 }
@@ -110,7 +111,7 @@ nsp_object *nsp_catalog_add_table_object(nsp_catalog_ctx *ctx, Neosync__Plugin__
 {
 	if (nsp_strbuf_failed(identity) || nsp_strbuf_failed(sql) || nsp_strbuf_failed(table))
 		return NULL;
-	nsp_object *o = nsp_model_add(ctx->model, kind, NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC, ref,
+	nsp_object *o = nsp_model_add(ctx->model, kind, NSP_PHASE_POST, ref,
 				      schema, name, identity->data, sql->data);
 	if (o == NULL || nsp_object_set_table(o, relid, table->data, lock) != 0 ||
 	    nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, relid}) != 0)

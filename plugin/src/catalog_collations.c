@@ -2,9 +2,7 @@
 
 #include "catalog.h"
 #include "strbuf.h"
-
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
-#define PRE NEOSYNC__PLUGIN__V1__PHASE__PHASE_PRE_SYNC
+#include "model_enums.h"
 
 /* Collations of user schemas, written as pg_dump's dumpCollation writes them. Where the ICU
  * locale lives depends on the version: collcollate before 15, colliculocale in 15 and 16,
@@ -76,7 +74,7 @@ int nsp_catalog_load_collations(nsp_catalog_ctx *ctx)
 		nsp_strbuf_append(&ident, name);
 		nsp_catref ref = {NSP_CLASS_PG_COLLATION, nsp_cell_oid(res, i, 0)};
 		if (nsp_strbuf_failed(&sql) || nsp_strbuf_failed(&ident) ||
-		    nsp_model_add(ctx->model, K(COLLATION), PRE, ref, schema, name, ident.data, sql.data) ==
+		    nsp_model_add(ctx->model, NSP_KIND_COLLATION, NSP_PHASE_PRE, ref, schema, name, ident.data, sql.data) ==
 			    NULL)
 			rc = -1;
 	}

@@ -3,9 +3,7 @@
 
 #include "catalog.h"
 #include "strbuf.h"
-
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
-#define PRE NEOSYNC__PLUGIN__V1__PHASE__PHASE_PRE_SYNC
+#include "model_enums.h"
 
 /* COMMENT ON's designator for a pg_identify_object() type; NULL for kinds we do not comment. */
 static const char *comment_keyword(const char *type)
@@ -103,14 +101,14 @@ int nsp_catalog_load_comments(nsp_catalog_ctx *ctx)
 		snprintf(display, sizeof(display), "comment on %s %s", nsp_cell(res, i, 2), identity);
 		nsp_object *o = nsp_strbuf_failed(&sql)
 					? NULL
-					: nsp_model_add(ctx->model, K(COMMENT), PRE, (nsp_catref){0, 0},
+					: nsp_model_add(ctx->model, NSP_KIND_COMMENT, NSP_PHASE_PRE, (nsp_catref){0, 0},
 							target->schema, target->name, display, sql.data);
 		if (o == NULL || nsp_object_needs(o, target->index) != 0 ||
 		    nsp_object_set_address(o, nsp_cell(res, i, 6), nsp_cell(res, i, 7), nsp_cell(res, i, 8)) != 0)
 			rc = -1;
 		else if (target->table != NULL)
 			rc = nsp_object_set_table(o, target->table_oid, target->table,
-						  NEOSYNC__PLUGIN__V1__LOCK_MODE__LOCK_MODE_SHARE_UPDATE_EXCLUSIVE);
+						  NSP_LOCK_SHARE_UPDATE_EXCLUSIVE);
 	}
 	PQclear(res);
 	nsp_strbuf_free(&sql);

@@ -4,11 +4,7 @@
 
 #include "catalog.h"
 #include "strbuf.h"
-
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
-#define L(x) NEOSYNC__PLUGIN__V1__LOCK_MODE__LOCK_MODE_##x
-#define PRE NEOSYNC__PLUGIN__V1__PHASE__PHASE_PRE_SYNC
-#define POST NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC
+#include "model_enums.h"
 
 /* A made-up catalog address for "index X attached to its parent index" (pg_inherits has no
  * oids and pg_depend never names it): catalog_indexes.c registers each ATTACH step under
@@ -123,7 +119,7 @@ static attach_ref *collect_attaches(const nsp_model *m, size_t *n)
 	if (refs == NULL)
 		return NULL;
 	for (size_t i = 0; i < m->nobjects; i++)
-		if (m->objects[i]->kind == K(PARTITION_ATTACH) && m->objects[i]->table_oid != 0)
+		if (m->objects[i]->kind == NSP_KIND_PARTITION_ATTACH && m->objects[i]->table_oid != 0)
 			refs[(*n)++] = (attach_ref){m->objects[i]->table_oid, i};
 	qsort(refs, *n, sizeof(*refs), attach_ref_cmp);
 	return refs;
@@ -187,29 +183,29 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 		cost += nsp_catalog_table_cost(ctx, frelid, NULL);
 
 	Neosync__Plugin__V1__ObjectKind kind;
-	Neosync__Plugin__V1__Phase phase = POST;
-	Neosync__Plugin__V1__LockMode lock = L(ACCESS_EXCLUSIVE);
+	Neosync__Plugin__V1__Phase phase = NSP_PHASE_POST;
+	Neosync__Plugin__V1__LockMode lock = NSP_LOCK_ACCESS_EXCLUSIVE;
 	bool only = true;
 	bool split_fk = false;
 	switch (contype) {
 	case 'c':
-		kind = K(CHECK_CONSTRAINT);
+		kind = NSP_KIND_CHECK_CONSTRAINT;
 		/* NOT ENFORCED (18; never validated) reads no row: it goes with the table. */
-		phase = validated || !enforced ? PRE : POST;
+		phase = validated || !enforced ? NSP_PHASE_PRE : NSP_PHASE_POST;
 		only = false;
 		break;
 	case 'n':
 		/* A NOT VALID NOT NULL (18): after the rows, like a NOT VALID check; it reaches the
 		 * children unless NO INHERIT (in the definition). */
-		kind = K(CHECK_CONSTRAINT);
+		kind = NSP_KIND_CHECK_CONSTRAINT;
 		only = false;
 		break;
-	case 'p': kind = K(PRIMARY_KEY); break;
-	case 'u': kind = K(UNIQUE_CONSTRAINT); break;
-	case 'x': kind = K(EXCLUSION_CONSTRAINT); break;
+	case 'p': kind = NSP_KIND_PRIMARY_KEY; break;
+	case 'u': kind = NSP_KIND_UNIQUE_CONSTRAINT; break;
+	case 'x': kind = NSP_KIND_EXCLUSION_CONSTRAINT; break;
 	default:
-		kind = K(FOREIGN_KEY);
-		lock = L(SHARE_ROW_EXCLUSIVE);
+		kind = NSP_KIND_FOREIGN_KEY;
+		lock = NSP_LOCK_SHARE_ROW_EXCLUSIVE;
 		/* A foreign key of a partitioned table must reach its partitions: no ONLY. */
 		only = !partitioned;
 		/* VALIDATE of a key referencing a partitioned table leaves the pieces on the
@@ -232,9 +228,9 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 		nsp_strbuf_append(sql, ";");
 		if (nsp_strbuf_failed(sql) || nsp_strbuf_failed(identity))
 			return -1;
-		index = nsp_model_add(ctx->model, K(INDEX), POST, (nsp_catref){0, 0}, schema,
+		index = nsp_model_add(ctx->model, NSP_KIND_INDEX, NSP_PHASE_POST, (nsp_catref){0, 0}, schema,
 				      nsp_cell(res, i, 19), identity->data, sql->data);
-		if (index == NULL || nsp_object_set_table(index, table_oid, table, L(SHARE)) != 0 ||
+		if (index == NULL || nsp_object_set_table(index, table_oid, table, NSP_LOCK_SHARE) != 0 ||
 		    nsp_object_needs_ref(index, (nsp_catref){NSP_CLASS_PG_CLASS, table_oid}) != 0)
 			return -1;
 		index->cost = cost;
@@ -296,7 +292,7 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 	case 'n':
 		if (needs_oid_list(o, NSP_CLASS_PG_CONSTRAINT, nsp_cell(res, i, 12)) != 0)
 			return -1;
-		if (nsp_catalog_add_locks(o, nsp_cell(res, i, 21), L(ACCESS_EXCLUSIVE)) != 0)
+		if (nsp_catalog_add_locks(o, nsp_cell(res, i, 21), NSP_LOCK_ACCESS_EXCLUSIVE) != 0)
 			return -1;
 		return needs_attaches(o, attaches, nattaches, nsp_cell(res, i, 14));
 	default:
@@ -307,9 +303,9 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 	 * the key also locks the referenced table (SHARE ROW EXCLUSIVE), validating it ROW SHARE. */
 	const char *ref_table = nsp_cell(res, i, 20);
 	if ((ref_table != NULL && strcmp(ref_table, table) != 0 &&
-	     nsp_object_add_lock(o, ref_table, L(SHARE_ROW_EXCLUSIVE)) != 0) ||
-	    nsp_catalog_add_locks(o, nsp_cell(res, i, 21), L(SHARE_ROW_EXCLUSIVE)) != 0 ||
-	    nsp_catalog_add_locks(o, nsp_cell(res, i, 22), L(SHARE_ROW_EXCLUSIVE)) != 0 ||
+	     nsp_object_add_lock(o, ref_table, NSP_LOCK_SHARE_ROW_EXCLUSIVE) != 0) ||
+	    nsp_catalog_add_locks(o, nsp_cell(res, i, 21), NSP_LOCK_SHARE_ROW_EXCLUSIVE) != 0 ||
+	    nsp_catalog_add_locks(o, nsp_cell(res, i, 22), NSP_LOCK_SHARE_ROW_EXCLUSIVE) != 0 ||
 	    nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, frelid}) != 0 ||
 	    (indid != 0 && nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, indid}) != 0) ||
 	    needs_oid_list(o, NSP_CLASS_PG_INHERITS, nsp_cell(res, i, 13)) != 0)
@@ -326,13 +322,13 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 	nsp_strbuf_append(sql, ";");
 	if (nsp_strbuf_failed(sql) || nsp_strbuf_failed(identity))
 		return -1;
-	nsp_object *v = nsp_model_add(ctx->model, K(FOREIGN_KEY), POST, (nsp_catref){0, 0}, schema,
+	nsp_object *v = nsp_model_add(ctx->model, NSP_KIND_FOREIGN_KEY, NSP_PHASE_POST, (nsp_catref){0, 0}, schema,
 				      conname, identity->data, sql->data);
-	if (v == NULL || nsp_object_set_table(v, table_oid, table, L(SHARE_UPDATE_EXCLUSIVE)) != 0 ||
+	if (v == NULL || nsp_object_set_table(v, table_oid, table, NSP_LOCK_SHARE_UPDATE_EXCLUSIVE) != 0 ||
 	    (ref_table != NULL && strcmp(ref_table, table) != 0 &&
-	     nsp_object_add_lock(v, ref_table, L(ROW_SHARE)) != 0) ||
-	    nsp_catalog_add_locks(v, nsp_cell(res, i, 21), L(SHARE_UPDATE_EXCLUSIVE)) != 0 ||
-	    nsp_catalog_add_locks(v, nsp_cell(res, i, 22), L(ROW_SHARE)) != 0 ||
+	     nsp_object_add_lock(v, ref_table, NSP_LOCK_ROW_SHARE) != 0) ||
+	    nsp_catalog_add_locks(v, nsp_cell(res, i, 21), NSP_LOCK_SHARE_UPDATE_EXCLUSIVE) != 0 ||
+	    nsp_catalog_add_locks(v, nsp_cell(res, i, 22), NSP_LOCK_ROW_SHARE) != 0 ||
 	    nsp_object_needs(v, fk_index) != 0)
 		return -1;
 	v->cost = cost;

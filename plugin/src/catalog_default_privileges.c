@@ -3,9 +3,7 @@
 
 #include "catalog.h"
 #include "strbuf.h"
-
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
-#define POST NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC
+#include "model_enums.h"
 
 /* Default privileges (ALTER DEFAULT PRIVILEGES, pg_default_acl), with option `acls`: the
  * privileges objects created later get, per creating role, object type and optionally schema.
@@ -87,7 +85,7 @@ static int after_created_objects(nsp_model *m, nsp_object *o)
 {
 	for (size_t i = 0; i < m->nobjects; i++) {
 		const nsp_object *other = m->objects[i];
-		if ((other->kind == K(VIEW) || other->kind == K(MATERIALIZED_VIEW)) &&
+		if ((other->kind == NSP_KIND_VIEW || other->kind == NSP_KIND_MATERIALIZED_VIEW) &&
 		    nsp_object_needs(o, i) != 0)
 			return -1;
 	}
@@ -106,7 +104,7 @@ static int add_row(nsp_catalog_ctx *ctx, nsp_strbuf *sql, PGresult *res, int fir
 		 nsp_cell(res, first, D_ROLE), schema ? " in schema " : "", schema ? schema : "", on);
 	if (nsp_strbuf_failed(sql))
 		return -1;
-	nsp_object *o = nsp_model_add(ctx->model, K(ACL), POST,
+	nsp_object *o = nsp_model_add(ctx->model, NSP_KIND_ACL, NSP_PHASE_POST,
 				      (nsp_catref){NSP_CLASS_PG_DEFAULT_ACL, nsp_cell_oid(res, first, D_OID)},
 				      schema, NULL, identity, sql->data);
 	return o == NULL ? -1 : after_created_objects(ctx->model, o);

@@ -1,6 +1,5 @@
 #include "catalog.h"
-
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
+#include "model_enums.h"
 
 /* Dependencies between objects, from pg_depend: normal and automatic ones, between objects
  * created after initdb. Rows whose ends are not objects of the model (system objects,
@@ -33,7 +32,7 @@ int nsp_catalog_load_depend(nsp_catalog_ctx *ctx)
 		if (o == NULL)
 			continue;
 		const char *deptype = nsp_cell(res, i, 4);
-		if (o->kind == K(SEQUENCE) && deptype[0] == 'a')
+		if (o->kind == NSP_KIND_SEQUENCE && deptype[0] == 'a')
 			continue;
 		rc = nsp_object_needs_ref(o, ref);
 	}

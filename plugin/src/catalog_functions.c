@@ -4,9 +4,7 @@
 
 #include "catalog.h"
 #include "strbuf.h"
-
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
-#define PRE NEOSYNC__PLUGIN__V1__PHASE__PHASE_PRE_SYNC
+#include "model_enums.h"
 
 /* Functions, procedures and aggregates of user schemas.
  *
@@ -40,7 +38,7 @@ static nsp_object *add_proc(nsp_catalog_ctx *ctx, Neosync__Plugin__V1__ObjectKin
 	nsp_strbuf_appendf(&ident, "%s.%s(%s)", schema, name, args ? args : "");
 	nsp_object *o = nsp_strbuf_failed(&ident)
 				? NULL
-				: nsp_model_add(ctx->model, kind, PRE, (nsp_catref){NSP_CLASS_PG_PROC, oid},
+				: nsp_model_add(ctx->model, kind, NSP_PHASE_PRE, (nsp_catref){NSP_CLASS_PG_PROC, oid},
 						schema, name, ident.data, sql);
 	nsp_strbuf_free(&ident);
 	return o;
@@ -72,7 +70,7 @@ static int load_functions(nsp_catalog_ctx *ctx)
 		nsp_strbuf_append_char(&sql, ';');
 		nsp_object *o = nsp_strbuf_failed(&sql)
 					? NULL
-					: add_proc(ctx, K(FUNCTION), nsp_cell_oid(res, i, 0), nsp_cell(res, i, 1),
+					: add_proc(ctx, NSP_KIND_FUNCTION, nsp_cell_oid(res, i, 0), nsp_cell(res, i, 1),
 						   nsp_cell(res, i, 2), nsp_cell(res, i, 3), sql.data);
 		uint32_t ext = nsp_cell_oid(res, i, 5);
 		if (o == NULL ||
@@ -198,7 +196,7 @@ static int load_aggregates(nsp_catalog_ctx *ctx)
 		nsp_strbuf_reset(&sql);
 		render_aggregate(&sql, res, i);
 		if (nsp_strbuf_failed(&sql) ||
-		    add_proc(ctx, K(AGGREGATE), nsp_cell_oid(res, i, A_OID), nsp_cell(res, i, A_SCHEMA),
+		    add_proc(ctx, NSP_KIND_AGGREGATE, nsp_cell_oid(res, i, A_OID), nsp_cell(res, i, A_SCHEMA),
 			     nsp_cell(res, i, A_NAME), nsp_cell(res, i, A_IDARGS), sql.data) == NULL)
 			rc = -1;
 	}

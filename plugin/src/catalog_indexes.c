@@ -3,10 +3,7 @@
 
 #include "catalog.h"
 #include "strbuf.h"
-
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
-#define L(x) NEOSYNC__PLUGIN__V1__LOCK_MODE__LOCK_MODE_##x
-#define POST NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC
+#include "model_enums.h"
 
 /* The catalog address an ATTACH step is registered under, {pg_inherits, child index oid}: see
  * catalog_constraints.c, whose foreign keys to partitioned tables wait for these steps. */
@@ -78,7 +75,7 @@ static nsp_object *add_index_step(nsp_catalog_ctx *ctx, const index_row *r,
 	nsp_strbuf_appendf(identity, "%s.%s.%s %s", r->schema, r->relname, r->name, what);
 	if (nsp_strbuf_failed(identity))
 		return NULL;
-	nsp_object *o = nsp_model_add(ctx->model, kind, POST, ref, r->schema, r->name, identity->data, sql);
+	nsp_object *o = nsp_model_add(ctx->model, kind, NSP_PHASE_POST, ref, r->schema, r->name, identity->data, sql);
 	if (o == NULL || nsp_object_set_table(o, r->table_oid, r->table, lock) != 0 ||
 	    nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, r->oid}) != 0)
 		return NULL;
@@ -118,10 +115,10 @@ static int add_index(nsp_catalog_ctx *ctx, const PGresult *res, int i, const ind
 		nsp_strbuf_appendf(identity, "%s.%s.%s", r->schema, r->relname, r->name);
 		if (nsp_strbuf_failed(sql) || nsp_strbuf_failed(identity))
 			return -1;
-		nsp_object *o = nsp_model_add(ctx->model, K(INDEX), POST,
+		nsp_object *o = nsp_model_add(ctx->model, NSP_KIND_INDEX, NSP_PHASE_POST,
 					      (nsp_catref){NSP_CLASS_PG_CLASS, r->oid}, r->schema,
 					      r->name, identity->data, sql->data);
-		if (o == NULL || nsp_object_set_table(o, r->table_oid, r->table, L(SHARE)) != 0 ||
+		if (o == NULL || nsp_object_set_table(o, r->table_oid, r->table, NSP_LOCK_SHARE) != 0 ||
 		    nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, r->table_oid}) != 0)
 			return -1;
 		o->cost = r->cost;
@@ -138,9 +135,9 @@ static int add_index(nsp_catalog_ctx *ctx, const PGresult *res, int i, const ind
 		nsp_strbuf_append_qualified(sql, r->schema, r->name);
 		nsp_strbuf_append(sql, ";");
 		nsp_object *o = nsp_strbuf_failed(sql) ? NULL
-				: add_index_step(ctx, r, K(INDEX_ATTACH),
+				: add_index_step(ctx, r, NSP_KIND_INDEX_ATTACH,
 						 (nsp_catref){NSP_CLASS_PG_INHERITS, r->oid}, "attach",
-						 sql->data, L(SHARE_UPDATE_EXCLUSIVE), identity);
+						 sql->data, NSP_LOCK_SHARE_UPDATE_EXCLUSIVE, identity);
 		/* Attaching a partition's index locks the parent index, and when that completes
 		 * the parent, marks it valid, which takes ACCESS EXCLUSIVE locks up the partition
 		 * tree: two attaches in one tree at once deadlock. So the parent index and every
@@ -149,7 +146,7 @@ static int add_index(nsp_catalog_ctx *ctx, const PGresult *res, int i, const ind
 		nsp_strbuf_reset(sql);
 		nsp_strbuf_append_qualified(sql, nsp_cell(res, i, 12), nsp_cell(res, i, 13));
 		if (o == NULL || nsp_strbuf_failed(sql) ||
-		    nsp_object_add_lock(o, sql->data, L(ACCESS_EXCLUSIVE)) != 0 ||
+		    nsp_object_add_lock(o, sql->data, NSP_LOCK_ACCESS_EXCLUSIVE) != 0 ||
 		    nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, r->parent_oid}) != 0)
 			return -1;
 		const char *ancestors = nsp_cell(res, i, 15);
@@ -158,7 +155,7 @@ static int add_index(nsp_catalog_ctx *ctx, const PGresult *res, int i, const ind
 			size_t len = sep ? (size_t)(sep - ancestors) : strlen(ancestors);
 			nsp_strbuf_reset(sql);
 			nsp_strbuf_append_len(sql, ancestors, len);
-			if (nsp_strbuf_failed(sql) || nsp_object_add_lock(o, sql->data, L(ACCESS_EXCLUSIVE)) != 0)
+			if (nsp_strbuf_failed(sql) || nsp_object_add_lock(o, sql->data, NSP_LOCK_ACCESS_EXCLUSIVE) != 0)
 				return -1;
 			ancestors = sep ? sep + 1 : "";
 		}
@@ -171,8 +168,8 @@ static int add_index(nsp_catalog_ctx *ctx, const PGresult *res, int i, const ind
 		nsp_strbuf_append_ident(sql, r->name);
 		nsp_strbuf_append(sql, ";");
 		if (nsp_strbuf_failed(sql) ||
-		    add_index_step(ctx, r, K(TABLE_PROPERTY), (nsp_catref){0, 0}, "cluster on", sql->data,
-				   L(SHARE_UPDATE_EXCLUSIVE), identity) == NULL)
+		    add_index_step(ctx, r, NSP_KIND_TABLE_PROPERTY, (nsp_catref){0, 0}, "cluster on", sql->data,
+				   NSP_LOCK_SHARE_UPDATE_EXCLUSIVE, identity) == NULL)
 			return -1;
 	}
 	if (nsp_cell_bool(res, i, 8)) {
@@ -183,8 +180,8 @@ static int add_index(nsp_catalog_ctx *ctx, const PGresult *res, int i, const ind
 		nsp_strbuf_append_ident(sql, r->name);
 		nsp_strbuf_append(sql, ";");
 		nsp_object *o = nsp_strbuf_failed(sql) ? NULL
-				: add_index_step(ctx, r, K(TABLE_PROPERTY), (nsp_catref){0, 0},
-						 "replica identity", sql->data, L(ACCESS_EXCLUSIVE), identity);
+				: add_index_step(ctx, r, NSP_KIND_TABLE_PROPERTY, (nsp_catref){0, 0},
+						 "replica identity", sql->data, NSP_LOCK_ACCESS_EXCLUSIVE, identity);
 		if (o == NULL || needs_attach_list(o, nsp_cell(res, i, 14)) != 0)
 			return -1;
 	}

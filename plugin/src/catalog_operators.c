@@ -3,9 +3,7 @@
 
 #include "catalog.h"
 #include "strbuf.h"
-
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
-#define PRE NEOSYNC__PLUGIN__V1__PHASE__PHASE_PRE_SYNC
+#include "model_enums.h"
 
 /* Operators and casts, written as pg_dump's dumpOpr and dumpCast write them.
  *
@@ -36,7 +34,7 @@ static int add_rows(nsp_catalog_ctx *ctx, PGresult *res, Neosync__Plugin__V1__Ob
 	int rc = 0;
 	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
 		nsp_catref ref = {classid, nsp_cell_oid(res, i, 0)};
-		if (nsp_model_add(ctx->model, kind, PRE, ref, nsp_cell(res, i, 1), nsp_cell(res, i, 2),
+		if (nsp_model_add(ctx->model, kind, NSP_PHASE_PRE, ref, nsp_cell(res, i, 1), nsp_cell(res, i, 2),
 				  nsp_cell(res, i, 3), nsp_cell(res, i, 4)) == NULL)
 			rc = -1;
 	}
@@ -84,7 +82,7 @@ static int load_operators(nsp_catalog_ctx *ctx)
 	int rc = 0;
 	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
 		nsp_catref ref = {NSP_CLASS_PG_OPERATOR, nsp_cell_oid(res, i, 0)};
-		nsp_object *o = nsp_model_add(ctx->model, K(OPERATOR), PRE, ref, nsp_cell(res, i, 1),
+		nsp_object *o = nsp_model_add(ctx->model, NSP_KIND_OPERATOR, NSP_PHASE_PRE, ref, nsp_cell(res, i, 1),
 					      nsp_cell(res, i, 2), nsp_cell(res, i, 3), nsp_cell(res, i, 4));
 		if (o == NULL || nsp_catalog_needs_oids(o, nsp_cell(res, i, 5), NSP_CLASS_PG_OPERATOR) != 0)
 			rc = -1;
@@ -114,7 +112,7 @@ static int load_casts(nsp_catalog_ctx *ctx)
 		"ORDER BY 4");
 	if (res == NULL)
 		return -1;
-	return add_rows(ctx, res, K(CAST), NSP_CLASS_PG_CAST) == 0 ? 0 : oom(ctx, "casts");
+	return add_rows(ctx, res, NSP_KIND_CAST, NSP_CLASS_PG_CAST) == 0 ? 0 : oom(ctx, "casts");
 }
 
 #define QUALIFIED(nsp, name) "pg_catalog.quote_ident(" nsp ") || '.' || pg_catalog.quote_ident(" name ")"
@@ -136,7 +134,7 @@ static int load_ts_dictionaries(nsp_catalog_ctx *ctx)
 		NSP_SQL_NOT_EXT_MEMBER("pg_ts_dict", "d.oid") " ORDER BY 2, 3");
 	if (res == NULL)
 		return -1;
-	return add_rows(ctx, res, K(TEXT_SEARCH), NSP_CLASS_PG_TS_DICT) == 0
+	return add_rows(ctx, res, NSP_KIND_TEXT_SEARCH, NSP_CLASS_PG_TS_DICT) == 0
 		       ? 0
 		       : oom(ctx, "text search dictionaries");
 }
@@ -167,7 +165,7 @@ static int load_ts_configs(nsp_catalog_ctx *ctx)
 		NSP_SQL_NOT_EXT_MEMBER("pg_ts_config", "c.oid") " ORDER BY 2, 3");
 	if (res == NULL)
 		return -1;
-	return add_rows(ctx, res, K(TEXT_SEARCH), NSP_CLASS_PG_TS_CONFIG) == 0
+	return add_rows(ctx, res, NSP_KIND_TEXT_SEARCH, NSP_CLASS_PG_TS_CONFIG) == 0
 		       ? 0
 		       : oom(ctx, "text search configurations");
 }
@@ -228,7 +226,7 @@ static int load_opfamilies(nsp_catalog_ctx *ctx)
 	int rc = 0;
 	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
 		nsp_catref ref = {NSP_CLASS_PG_OPFAMILY, nsp_cell_oid(res, i, 0)};
-		nsp_object *o = nsp_model_add(ctx->model, K(OPERATOR), PRE, ref, nsp_cell(res, i, 1),
+		nsp_object *o = nsp_model_add(ctx->model, NSP_KIND_OPERATOR, NSP_PHASE_PRE, ref, nsp_cell(res, i, 1),
 					      nsp_cell(res, i, 2), nsp_cell(res, i, 3), nsp_cell(res, i, 4));
 		if (o == NULL || nsp_catalog_alias_oids(ctx->model, nsp_cell(res, i, 5), NSP_CLASS_PG_AMOP, o->index) != 0 ||
 		    nsp_catalog_alias_oids(ctx->model, nsp_cell(res, i, 6), NSP_CLASS_PG_AMPROC, o->index) != 0)
@@ -268,7 +266,7 @@ static int load_opclasses(nsp_catalog_ctx *ctx)
 	int rc = 0;
 	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
 		nsp_catref ref = {NSP_CLASS_PG_OPCLASS, nsp_cell_oid(res, i, 0)};
-		nsp_object *o = nsp_model_add(ctx->model, K(OPERATOR), PRE, ref, nsp_cell(res, i, 1),
+		nsp_object *o = nsp_model_add(ctx->model, NSP_KIND_OPERATOR, NSP_PHASE_PRE, ref, nsp_cell(res, i, 1),
 					      nsp_cell(res, i, 2), nsp_cell(res, i, 3), nsp_cell(res, i, 4));
 		if (o == NULL || nsp_catalog_alias_oids(ctx->model, nsp_cell(res, i, 5), NSP_CLASS_PG_AMOP, o->index) != 0 ||
 		    nsp_catalog_alias_oids(ctx->model, nsp_cell(res, i, 6), NSP_CLASS_PG_AMPROC, o->index) != 0 ||

@@ -5,9 +5,7 @@
 
 #include "catalog.h"
 #include "strbuf.h"
-
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
-#define POST NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC
+#include "model_enums.h"
 
 /* Owners and privileges (options `owners` and `acls`, both off by default: destination roles
  * rarely match). Every step is post-sync, so a role missing on the destination fails one
@@ -159,13 +157,13 @@ static nsp_object *add_step(nsp_catalog_ctx *ctx, Neosync__Plugin__V1__ObjectKin
 {
 	char display[600];
 	snprintf(display, sizeof(display), "%s of %s", what, identity);
-	nsp_object *o = nsp_model_add(ctx->model, kind, POST, (nsp_catref){0, 0}, target->schema,
+	nsp_object *o = nsp_model_add(ctx->model, kind, NSP_PHASE_POST, (nsp_catref){0, 0}, target->schema,
 				      target->name, display, sql);
 	if (o == NULL || nsp_object_needs(o, target->index) != 0)
 		return NULL;
 	if (target->table != NULL &&
 	    nsp_object_set_table(o, target->table_oid, target->table,
-				 NEOSYNC__PLUGIN__V1__LOCK_MODE__LOCK_MODE_ACCESS_EXCLUSIVE) != 0)
+				 NSP_LOCK_ACCESS_EXCLUSIVE) != 0)
 		return NULL;
 	return o;
 }
@@ -222,7 +220,7 @@ static int load_owners(nsp_catalog_ctx *ctx, nsp_strbuf *sql, owner_steps *steps
 		nsp_catalog_append_role(sql, ctx, nsp_cell(res, i, 4));
 		nsp_strbuf_append(sql, ";");
 		nsp_object *o = nsp_strbuf_failed(sql) ? NULL
-			: add_step(ctx, K(OWNER), target, "owner", identity, sql->data);
+			: add_step(ctx, NSP_KIND_OWNER, target, "owner", identity, sql->data);
 		if (o == NULL || owner_steps_add(steps, ref, o->index) != 0)
 			rc = -1;
 		else
@@ -364,7 +362,7 @@ static int add_privileges(nsp_catalog_ctx *ctx, nsp_strbuf *sql, PGresult *res, 
 		sql->data[--sql->len] = '\0';
 	int rc = -1;
 	nsp_object *o = nsp_strbuf_failed(sql) || nsp_strbuf_failed(&on)
-		? NULL : add_step(ctx, K(ACL), target, "privileges", identity, sql->data);
+		? NULL : add_step(ctx, NSP_KIND_ACL, target, "privileges", identity, sql->data);
 	if (o != NULL) {
 		const owner_step *owner = owner_step_of(steps, ref);
 		rc = owner == NULL ? 0 : nsp_object_needs(o, owner->index);

@@ -4,10 +4,8 @@
 
 #include "catalog.h"
 #include "strbuf.h"
+#include "model_enums.h"
 
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
-#define POST NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC
-#define LOCK(x) NEOSYNC__PLUGIN__V1__LOCK_MODE__LOCK_MODE_##x
 #define OOM(ctx, what) \
 	nsp_error_set((ctx)->err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_INTERNAL, "out of memory reading " what)
 
@@ -80,8 +78,8 @@ int nsp_catalog_load_policies(nsp_catalog_ctx *ctx)
 		nsp_strbuf_reset(&identity);
 		nsp_strbuf_appendf(&identity, "%s.%s.%s", schema, relname, name);
 		nsp_catref ref = {NSP_CLASS_PG_POLICY, nsp_cell_oid(res, i, P_OID)};
-		if (nsp_catalog_add_table_object(ctx, K(POLICY), ref, schema, name, &identity, &sql, relid,
-						 &table, LOCK(ACCESS_EXCLUSIVE), nsp_cell(res, i, P_SIZE)) == NULL) {
+		if (nsp_catalog_add_table_object(ctx, NSP_KIND_POLICY, ref, schema, name, &identity, &sql, relid,
+						 &table, NSP_LOCK_ACCESS_EXCLUSIVE, nsp_cell(res, i, P_SIZE)) == NULL) {
 			rc = -1;
 			break;
 		}
@@ -129,8 +127,8 @@ static int load_row_security(nsp_catalog_ctx *ctx)
 					   sql.len > 0 ? "\n" : "", table.data);
 		nsp_strbuf_reset(&identity);
 		nsp_strbuf_appendf(&identity, "%s.%s (row level security)", schema, relname);
-		if (nsp_catalog_add_table_object(ctx, K(ROW_SECURITY), (nsp_catref){0, 0}, schema, relname,
-						 &identity, &sql, relid, &table, LOCK(ACCESS_EXCLUSIVE),
+		if (nsp_catalog_add_table_object(ctx, NSP_KIND_ROW_SECURITY, (nsp_catref){0, 0}, schema, relname,
+						 &identity, &sql, relid, &table, NSP_LOCK_ACCESS_EXCLUSIVE,
 						 nsp_cell(res, i, 5)) == NULL) {
 			rc = -1;
 			break;

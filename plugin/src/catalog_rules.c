@@ -4,10 +4,7 @@
 
 #include "catalog.h"
 #include "strbuf.h"
-
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
-#define POST NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC
-#define LOCK(x) NEOSYNC__PLUGIN__V1__LOCK_MODE__LOCK_MODE_##x
+#include "model_enums.h"
 
 enum { R_OID, R_SCHEMA, R_TABLE, R_NAME, R_DEF, R_ENABLED, R_RELID, R_SIZE };
 
@@ -61,9 +58,9 @@ int nsp_catalog_load_rules(nsp_catalog_ctx *ctx)
 		nsp_strbuf_reset(&identity);
 		nsp_strbuf_appendf(&identity, "%s.%s.%s", schema, relname, name);
 		nsp_catref ref = {NSP_CLASS_PG_REWRITE, nsp_cell_oid(res, i, R_OID)};
-		if (nsp_catalog_add_table_object(ctx, K(RULE), ref, schema, name, &identity, &sql,
+		if (nsp_catalog_add_table_object(ctx, NSP_KIND_RULE, ref, schema, name, &identity, &sql,
 						 nsp_cell_oid(res, i, R_RELID), &table,
-						 LOCK(ACCESS_EXCLUSIVE), nsp_cell(res, i, R_SIZE)) == NULL) {
+						 NSP_LOCK_ACCESS_EXCLUSIVE, nsp_cell(res, i, R_SIZE)) == NULL) {
 			rc = -1;
 			break;
 		}

@@ -3,9 +3,7 @@
 
 #include "catalog.h"
 #include "strbuf.h"
-
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
-#define PRE NEOSYNC__PLUGIN__V1__PHASE__PHASE_PRE_SYNC
+#include "model_enums.h"
 
 /* Schemas and extensions. `public` exists in every new database: it is an object of the model
  * (comments, owner and privileges refer to it) whose step has nothing to run. */
@@ -31,7 +29,7 @@ int nsp_catalog_load_schemas(nsp_catalog_ctx *ctx)
 		}
 		nsp_catref ref = {NSP_CLASS_PG_NAMESPACE, nsp_cell_oid(res, i, 0)};
 		if (nsp_strbuf_failed(&sql) ||
-		    nsp_model_add(ctx->model, K(SCHEMA), PRE, ref, name, name, name, sql.data) == NULL)
+		    nsp_model_add(ctx->model, NSP_KIND_SCHEMA, NSP_PHASE_PRE, ref, name, name, name, sql.data) == NULL)
 			rc = -1;
 	}
 	PQclear(res);
@@ -61,7 +59,7 @@ int nsp_catalog_load_schemas(nsp_catalog_ctx *ctx)
 		nsp_strbuf_append(&sql, ";");
 		nsp_catref ref = {NSP_CLASS_PG_EXTENSION, nsp_cell_oid(res, i, 0)};
 		nsp_object *o = nsp_strbuf_failed(&sql) ? NULL
-				: nsp_model_add(ctx->model, K(EXTENSION), PRE, ref, schema, name, name, sql.data);
+				: nsp_model_add(ctx->model, NSP_KIND_EXTENSION, NSP_PHASE_PRE, ref, schema, name, name, sql.data);
 		if (o == NULL ||
 		    nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_NAMESPACE, nsp_cell_oid(res, i, 3)}) != 0)
 			rc = -1;

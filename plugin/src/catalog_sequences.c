@@ -4,10 +4,7 @@
 
 #include "catalog.h"
 #include "strbuf.h"
-
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
-#define PRE NEOSYNC__PLUGIN__V1__PHASE__PHASE_PRE_SYNC
-#define POST NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC
+#include "model_enums.h"
 
 /* Columns of the sequences query. */
 enum {
@@ -121,7 +118,7 @@ static int add_definition(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 	render_create(sql, res, i, ctx->server_version >= 150000);
 	nsp_catref ref = {NSP_CLASS_PG_CLASS, nsp_cell_oid(res, i, C_OID)};
 	nsp_object *o = nsp_strbuf_failed(sql) ? NULL
-			: nsp_model_add(ctx->model, K(SEQUENCE), PRE, ref, nsp, rel, identity, sql->data);
+			: nsp_model_add(ctx->model, NSP_KIND_SEQUENCE, NSP_PHASE_PRE, ref, nsp, rel, identity, sql->data);
 	if (o == NULL ||
 	    nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_NAMESPACE, nsp_cell_oid(res, i, C_NSPOID)}) != 0)
 		return -1;
@@ -142,7 +139,7 @@ static int add_definition(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 	nsp_strbuf_append(sql, ";");
 	snprintf(identity, sizeof(identity), "%s.%s OWNED BY", nsp, rel);
 	nsp_object *ob = nsp_strbuf_failed(sql) ? NULL
-			 : nsp_model_add(ctx->model, K(SEQUENCE), PRE, (nsp_catref){0, 0}, nsp, rel,
+			 : nsp_model_add(ctx->model, NSP_KIND_SEQUENCE, NSP_PHASE_PRE, (nsp_catref){0, 0}, nsp, rel,
 					 identity, sql->data);
 	if (ob == NULL || nsp_object_needs(ob, *seq_index) != 0 ||
 	    nsp_object_needs_ref(ob, (nsp_catref){NSP_CLASS_PG_CLASS, owner}) != 0)
@@ -169,7 +166,7 @@ static int add_value(nsp_catalog_ctx *ctx, const PGresult *res, int i, const PGr
 		nsp_strbuf_appendf(sql, ", %s, false);", nsp_cell(res, i, C_START));
 	if (nsp_strbuf_failed(name) || nsp_strbuf_failed(sql))
 		return -1;
-	nsp_object *o = nsp_model_add(ctx->model, K(SEQUENCE_VALUE), POST, (nsp_catref){0, 0}, nsp,
+	nsp_object *o = nsp_model_add(ctx->model, NSP_KIND_SEQUENCE_VALUE, NSP_PHASE_POST, (nsp_catref){0, 0}, nsp,
 				      rel, identity, sql->data);
 	if (o == NULL)
 		return -1;

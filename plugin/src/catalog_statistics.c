@@ -3,10 +3,7 @@
 
 #include "catalog.h"
 #include "strbuf.h"
-
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
-#define POST NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC
-#define LOCK(x) NEOSYNC__PLUGIN__V1__LOCK_MODE__LOCK_MODE_##x
+#include "model_enums.h"
 
 enum { S_OID, S_SCHEMA, S_NAME, S_DEF, S_TARGET, S_RELID, S_TABLE_SCHEMA, S_TABLE, S_SIZE };
 
@@ -55,8 +52,8 @@ int nsp_catalog_load_statistics(nsp_catalog_ctx *ctx)
 		nsp_strbuf_appendf(&identity, "%s.%s", schema, name);
 		nsp_catref ref = {NSP_CLASS_PG_STATISTIC_EXT, nsp_cell_oid(res, i, S_OID)};
 		uint32_t relid = nsp_cell_oid(res, i, S_RELID);
-		if (nsp_catalog_add_table_object(ctx, K(STATISTICS), ref, schema, name, &identity, &sql,
-						 relid, &table, LOCK(SHARE_UPDATE_EXCLUSIVE),
+		if (nsp_catalog_add_table_object(ctx, NSP_KIND_STATISTICS, ref, schema, name, &identity, &sql,
+						 relid, &table, NSP_LOCK_SHARE_UPDATE_EXCLUSIVE,
 						 nsp_cell(res, i, S_SIZE)) == NULL) {
 			rc = -1;
 			break;

@@ -4,11 +4,8 @@
 
 #include "catalog.h"
 #include "strbuf.h"
+#include "model_enums.h"
 
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
-#define PRE NEOSYNC__PLUGIN__V1__PHASE__PHASE_PRE_SYNC
-#define POST NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC
-#define LOCK(x) NEOSYNC__PLUGIN__V1__LOCK_MODE__LOCK_MODE_##x
 #define OOM(ctx, what) \
 	nsp_error_set((ctx)->err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_INTERNAL, "out of memory " what)
 
@@ -475,10 +472,10 @@ static int add_identity_steps(nsp_catalog_ctx *ctx, nsp_object *table, const cha
 		snprintf(identity, sizeof(identity), "%s.%s.%s", table->schema, table->name,
 			 nsp_cell(cols, r, A_NAME));
 		nsp_object *o = nsp_strbuf_failed(sql) ? NULL
-				: nsp_model_add(ctx->model, K(IDENTITY), POST, (nsp_catref){0, 0},
+				: nsp_model_add(ctx->model, NSP_KIND_IDENTITY, NSP_PHASE_POST, (nsp_catref){0, 0},
 						table->schema, table->name, identity, sql->data);
 		if (o == NULL || nsp_object_needs(o, table->index) != 0 ||
-		    nsp_object_set_table(o, table->table_oid, qname, LOCK(ACCESS_EXCLUSIVE)) != 0)
+		    nsp_object_set_table(o, table->table_oid, qname, NSP_LOCK_ACCESS_EXCLUSIVE) != 0)
 			return -1;
 		o->cost = cost;
 	}
@@ -502,7 +499,7 @@ static int add_attach(nsp_catalog_ctx *ctx, nsp_object *table, const char *qname
 	snprintf(identity, sizeof(identity), "%s.%s attach", table->schema, table->name);
 	nsp_object *o = nsp_strbuf_failed(sql) || nsp_strbuf_failed(&parent)
 				? NULL
-				: nsp_model_add(ctx->model, K(PARTITION_ATTACH), PRE, (nsp_catref){0, 0},
+				: nsp_model_add(ctx->model, NSP_KIND_PARTITION_ATTACH, NSP_PHASE_PRE, (nsp_catref){0, 0},
 						table->schema, table->name, identity, sql->data);
 	/* The step is recorded against the parent, which it locks SHARE UPDATE EXCLUSIVE
 	 * (the partition itself is locked ACCESS EXCLUSIVE). */
@@ -510,7 +507,7 @@ static int add_attach(nsp_catalog_ctx *ctx, nsp_object *table, const char *qname
 	int rc = 0;
 	if (o == NULL || nsp_object_needs(o, table->index) != 0 ||
 	    nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, parent_oid}) != 0 ||
-	    nsp_object_set_table(o, parent_oid, parent.data, LOCK(SHARE_UPDATE_EXCLUSIVE)) != 0)
+	    nsp_object_set_table(o, parent_oid, parent.data, NSP_LOCK_SHARE_UPDATE_EXCLUSIVE) != 0)
 		rc = -1;
 	else
 		o->cost = cost;
@@ -568,10 +565,10 @@ static int load_tables(nsp_catalog_ctx *ctx, const PGresult *tabs, const PGresul
 		uint64_t cost = strtoull(nsp_cell(tabs, i, T_SIZE) ? nsp_cell(tabs, i, T_SIZE) : "0", NULL, 10);
 		nsp_object *o = nsp_strbuf_failed(&sql) || nsp_strbuf_failed(&qname)
 					? NULL
-					: nsp_model_add(ctx->model, K(TABLE), PRE,
+					: nsp_model_add(ctx->model, NSP_KIND_TABLE, NSP_PHASE_PRE,
 							(nsp_catref){NSP_CLASS_PG_CLASS, oid}, nsp, rel,
 							identity, sql.data);
-		if (o == NULL || nsp_object_set_table(o, oid, qname.data, LOCK(ACCESS_EXCLUSIVE)) != 0) {
+		if (o == NULL || nsp_object_set_table(o, oid, qname.data, NSP_LOCK_ACCESS_EXCLUSIVE) != 0) {
 			rc = -1;
 			break;
 		}

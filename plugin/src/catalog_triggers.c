@@ -4,10 +4,7 @@
 
 #include "catalog.h"
 #include "strbuf.h"
-
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
-#define POST NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC
-#define LOCK(x) NEOSYNC__PLUGIN__V1__LOCK_MODE__LOCK_MODE_##x
+#include "model_enums.h"
 
 /* Columns of the query below. */
 enum {
@@ -102,10 +99,10 @@ int nsp_catalog_load_triggers(nsp_catalog_ctx *ctx)
 		nsp_strbuf_reset(&identity);
 		nsp_strbuf_appendf(&identity, "%s.%s.%s", schema, relname, name);
 		nsp_object *o = nsp_catalog_add_table_object(
-			ctx, K(TRIGGER), ref, schema, name, &identity, &sql, nsp_cell_oid(res, i, T_RELID),
-			&table, LOCK(SHARE_ROW_EXCLUSIVE), nsp_cell(res, i, T_SIZE));
+			ctx, NSP_KIND_TRIGGER, ref, schema, name, &identity, &sql, nsp_cell_oid(res, i, T_RELID),
+			&table, NSP_LOCK_SHARE_ROW_EXCLUSIVE, nsp_cell(res, i, T_SIZE));
 		if (o == NULL || (clone && nsp_object_needs_ref(o, parent) != 0) ||
-		    nsp_catalog_add_locks(o, nsp_cell(res, i, T_PARTITIONS), LOCK(SHARE_ROW_EXCLUSIVE)) != 0) {
+		    nsp_catalog_add_locks(o, nsp_cell(res, i, T_PARTITIONS), NSP_LOCK_SHARE_ROW_EXCLUSIVE) != 0) {
 			rc = -1;
 			break;
 		}

@@ -2,10 +2,7 @@
 
 #include "catalog.h"
 #include "strbuf.h"
-
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
-#define PRE NEOSYNC__PLUGIN__V1__PHASE__PHASE_PRE_SYNC
-#define POST NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC
+#include "model_enums.h"
 
 /* User types, written as pg_dump writes them: enums (labels in sort order), composite types
  * (pg_class relkind 'c'), range types and domains, and domain CHECK constraints as objects of
@@ -46,7 +43,7 @@ static nsp_object *add_type(nsp_catalog_ctx *ctx, const PGresult *res, int i,
 	nsp_strbuf_append(&ident, name);
 	nsp_catref ref = {NSP_CLASS_PG_TYPE, nsp_cell_oid(res, i, 0)};
 	nsp_object *o = nsp_strbuf_failed(&ident) ? NULL
-			: nsp_model_add(ctx->model, kind, PRE, ref, schema, name, ident.data,
+			: nsp_model_add(ctx->model, kind, NSP_PHASE_PRE, ref, schema, name, ident.data,
 					nsp_cell(res, i, 3));
 	nsp_strbuf_free(&ident);
 	for (int a = 0; a < nalias && o != NULL; a++) {
@@ -136,7 +133,7 @@ static int load_types(nsp_catalog_ctx *ctx)
 					   NSP_CLASS_PG_TYPE};
 	int rc = 0;
 	for (int i = 0; i < PQntuples(res) && rc == 0; i++)
-		if (add_type(ctx, res, i, K(TYPE), classes, 4) == NULL)
+		if (add_type(ctx, res, i, NSP_KIND_TYPE, classes, 4) == NULL)
 			rc = -1;
 	PQclear(res);
 	return rc == 0 ? 0 : oom(ctx, "types");
@@ -182,7 +179,7 @@ static int load_domains(nsp_catalog_ctx *ctx)
 	static const uint32_t classes[] = {NSP_CLASS_PG_TYPE};
 	int rc = 0;
 	for (int i = 0; i < PQntuples(res) && rc == 0; i++)
-		if (add_type(ctx, res, i, K(DOMAIN), classes, 1) == NULL)
+		if (add_type(ctx, res, i, NSP_KIND_DOMAIN, classes, 1) == NULL)
 			rc = -1;
 	PQclear(res);
 	return rc == 0 ? 0 : oom(ctx, "domains");
@@ -209,7 +206,7 @@ static int load_domain_constraints(nsp_catalog_ctx *ctx)
 	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
 		nsp_object *domain =
 			nsp_model_find(ctx->model, (nsp_catref){NSP_CLASS_PG_TYPE, nsp_cell_oid(res, i, 1)});
-		if (domain == NULL || domain->kind != K(DOMAIN))
+		if (domain == NULL || domain->kind != NSP_KIND_DOMAIN)
 			continue; /* an extension's domain */
 		const char *schema = nsp_cell(res, i, 2), *conname = nsp_cell(res, i, 4);
 		nsp_strbuf_reset(&ident);
@@ -221,8 +218,8 @@ static int load_domain_constraints(nsp_catalog_ctx *ctx)
 		nsp_catref ref = {NSP_CLASS_PG_CONSTRAINT, nsp_cell_oid(res, i, 0)};
 		nsp_object *o = nsp_strbuf_failed(&ident)
 					? NULL
-					: nsp_model_add(ctx->model, K(DOMAIN_CONSTRAINT),
-							nsp_cell_bool(res, i, 5) ? PRE : POST, ref, schema,
+					: nsp_model_add(ctx->model, NSP_KIND_DOMAIN_CONSTRAINT,
+							nsp_cell_bool(res, i, 5) ? NSP_PHASE_PRE : NSP_PHASE_POST, ref, schema,
 							conname, ident.data, nsp_cell(res, i, 6));
 		if (o == NULL || nsp_object_needs(o, domain->index) != 0)
 			rc = -1;

@@ -5,10 +5,8 @@
 
 #include "catalog.h"
 #include "strbuf.h"
+#include "model_enums.h"
 
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
-#define POST NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC
-#define LOCK(x) NEOSYNC__PLUGIN__V1__LOCK_MODE__LOCK_MODE_##x
 #define OOM(ctx, what) \
 	nsp_error_set((ctx)->err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_INTERNAL, "out of memory reading " what)
 
@@ -178,7 +176,7 @@ int nsp_catalog_load_views(nsp_catalog_ctx *ctx)
 		}
 		char identity[2 * 64 + 2];
 		snprintf(identity, sizeof(identity), "%s.%s", schema, relname);
-		nsp_object *o = nsp_model_add(ctx->model, matview ? K(MATERIALIZED_VIEW) : K(VIEW), POST,
+		nsp_object *o = nsp_model_add(ctx->model, matview ? NSP_KIND_MATERIALIZED_VIEW : NSP_KIND_VIEW, NSP_PHASE_POST,
 					      (nsp_catref){NSP_CLASS_PG_CLASS, oid}, schema, relname,
 					      identity, sql.data);
 		if (o == NULL) {
@@ -209,10 +207,10 @@ int nsp_catalog_load_views(nsp_catalog_ctx *ctx)
 		snprintf(refresh_identity, sizeof(refresh_identity), "%s (refresh)", identity);
 		size_t matview_index = o->index;
 		o = nsp_strbuf_failed(&sql) ? NULL
-			: nsp_model_add(ctx->model, K(MATVIEW_REFRESH), POST, (nsp_catref){0, 0}, schema,
+			: nsp_model_add(ctx->model, NSP_KIND_MATVIEW_REFRESH, NSP_PHASE_POST, (nsp_catref){0, 0}, schema,
 					relname, refresh_identity, sql.data);
 		if (o == NULL || nsp_object_needs(o, matview_index) != 0 ||
-		    nsp_object_set_table(o, oid, name.data, LOCK(ACCESS_EXCLUSIVE)) != 0 ||
+		    nsp_object_set_table(o, oid, name.data, NSP_LOCK_ACCESS_EXCLUSIVE) != 0 ||
 		    nsp_catalog_needs_oids(o, nsp_cell(res, i, V_INDEXES), NSP_CLASS_PG_CLASS) != 0) {
 			rc = -1;
 			break;
@@ -274,7 +272,7 @@ static int load_refresh_order(nsp_catalog_ctx *ctx, refresh_entry *refresh, size
 			continue;
 		nsp_object *o = ctx->model->objects[a->index];
 		if (!nsp_cell_bool(res, i, 4)) {
-			rc = nsp_object_add_lock(o, nsp_cell(res, i, 5), LOCK(ACCESS_SHARE));
+			rc = nsp_object_add_lock(o, nsp_cell(res, i, 5), NSP_LOCK_ACCESS_SHARE);
 		} else if (b != NULL) {
 			rc = nsp_object_needs(o, b->index);
 		} else if (!nsp_cell_bool(res, i, 2) && o->skip_reason == NULL) {

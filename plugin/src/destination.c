@@ -6,8 +6,7 @@
 #include <string.h>
 
 #include "strbuf.h"
-
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
+#include "model_enums.h"
 
 /* One probe row per step: its index, kind, schema, name, table (quoted, qualified), identity
  * and whether it is a foreign key's VALIDATE. The query answers, per row, whether the object
@@ -153,18 +152,18 @@ static const char *const probe_sql[] = {
 static bool probed_kind(const Neosync__Plugin__V1__Step *s)
 {
 	switch (s->kind) {
-	case K(SCHEMA): case K(EXTENSION): case K(COLLATION): case K(TYPE): case K(DOMAIN):
-	case K(DOMAIN_CONSTRAINT): case K(FUNCTION): case K(AGGREGATE): case K(TABLE):
-	case K(PARTITION_ATTACH): case K(PRIMARY_KEY): case K(UNIQUE_CONSTRAINT):
-	case K(EXCLUSION_CONSTRAINT): case K(CHECK_CONSTRAINT): case K(FOREIGN_KEY): case K(INDEX):
-	case K(INDEX_ATTACH): case K(TRIGGER): case K(RULE): case K(VIEW): case K(MATERIALIZED_VIEW):
-	case K(POLICY): case K(STATISTICS): case K(SEQUENCE):
+	case NSP_KIND_SCHEMA: case NSP_KIND_EXTENSION: case NSP_KIND_COLLATION: case NSP_KIND_TYPE: case NSP_KIND_DOMAIN:
+	case NSP_KIND_DOMAIN_CONSTRAINT: case NSP_KIND_FUNCTION: case NSP_KIND_AGGREGATE: case NSP_KIND_TABLE:
+	case NSP_KIND_PARTITION_ATTACH: case NSP_KIND_PRIMARY_KEY: case NSP_KIND_UNIQUE_CONSTRAINT:
+	case NSP_KIND_EXCLUSION_CONSTRAINT: case NSP_KIND_CHECK_CONSTRAINT: case NSP_KIND_FOREIGN_KEY: case NSP_KIND_INDEX:
+	case NSP_KIND_INDEX_ATTACH: case NSP_KIND_TRIGGER: case NSP_KIND_RULE: case NSP_KIND_VIEW: case NSP_KIND_MATERIALIZED_VIEW:
+	case NSP_KIND_POLICY: case NSP_KIND_STATISTICS: case NSP_KIND_SEQUENCE:
 		return true;
-	case K(COMMENT):
+	case NSP_KIND_COMMENT:
 		return s->address != NULL && s->address->type[0] != '\0';
-	case K(SEQUENCE_VALUE): case K(IDENTITY): case K(ROW_SECURITY): case K(TEXT_SEARCH):
+	case NSP_KIND_SEQUENCE_VALUE: case NSP_KIND_IDENTITY: case NSP_KIND_ROW_SECURITY: case NSP_KIND_TEXT_SEARCH:
 		return true;
-	case K(TABLE_PROPERTY):
+	case NSP_KIND_TABLE_PROPERTY:
 		return strstr(s->identity, " cluster on") != NULL ||
 		       strstr(s->identity, " replica identity") != NULL;
 	default:
@@ -174,7 +173,7 @@ static bool probed_kind(const Neosync__Plugin__V1__Step *s)
 
 static bool is_validate_step(const Neosync__Plugin__V1__Step *s)
 {
-	return s->kind == K(FOREIGN_KEY) && strstr(s->sql, " VALIDATE CONSTRAINT ") != NULL;
+	return s->kind == NSP_KIND_FOREIGN_KEY && strstr(s->sql, " VALIDATE CONSTRAINT ") != NULL;
 }
 
 /* Compare with whitespace runs as one space, so reformatting does not count as a difference. */
@@ -290,7 +289,7 @@ static int has_any_named_object(PGconn *dst, const Neosync__Plugin__V1__Plan *pl
 			continue;
 		/* A schema step: the schema itself (name ""); every other step: schema and name. */
 		append_text_array_item(&schemas, s->schema);
-		append_text_array_item(&names, s->kind == K(SCHEMA) ? "" : s->name);
+		append_text_array_item(&names, s->kind == NSP_KIND_SCHEMA ? "" : s->name);
 	}
 	nsp_strbuf_append_char(&schemas, '}');
 	nsp_strbuf_append_char(&names, '}');
@@ -391,7 +390,7 @@ int nsp_destination_probe(PGconn *dst, const Neosync__Plugin__V1__Plan *plan,
 					presence[i] = NSP_PRESENCE_SAME;
 					/* FORCE ROW LEVEL SECURITY missing on the destination: run the step
 					 * again (it is idempotent). */
-					if (s->kind == K(ROW_SECURITY) &&
+					if (s->kind == NSP_KIND_ROW_SECURITY &&
 					    strstr(s->sql, "FORCE ROW LEVEL SECURITY") != NULL &&
 					    strstr(PQgetvalue(res, r, 2), "FORCE") == NULL)
 						presence[i] = NSP_PRESENCE_MISSING;

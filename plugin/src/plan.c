@@ -8,51 +8,48 @@
 
 #include "index_heap.h"
 #include "pb.h"
-
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
-#define PRE NEOSYNC__PLUGIN__V1__PHASE__PHASE_PRE_SYNC
-#define POST NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC
+#include "model_enums.h"
 
 int nsp_plan_kind_priority(Neosync__Plugin__V1__ObjectKind kind)
 {
 	/* After pg_dump's dbObjectTypePriority: namespaces, types and functions before tables;
 	 * keys and indexes before the objects that use them; comments, owners and ACLs last. */
 	switch (kind) {
-	case K(SCHEMA): return 1;
-	case K(EXTENSION): return 2;
-	case K(COLLATION): return 3;
-	case K(TYPE): return 4;
-	case K(DOMAIN): return 5;
-	case K(DOMAIN_CONSTRAINT): return 6;
-	case K(FUNCTION): return 7;
-	case K(AGGREGATE): return 8;
-	case K(OPERATOR): return 9;
-	case K(CAST): return 10;
-	case K(TEXT_SEARCH): return 11;
-	case K(SEQUENCE): return 12;
-	case K(TABLE): return 13;
-	case K(PARTITION_ATTACH): return 14;
-	case K(CHECK_CONSTRAINT): return 15;
-	case K(TABLE_PROPERTY): return 16;
-	case K(VIEW): return 17;
-	case K(MATERIALIZED_VIEW): return 18;
-	case K(PRIMARY_KEY): return 20;
-	case K(UNIQUE_CONSTRAINT): return 21;
-	case K(EXCLUSION_CONSTRAINT): return 22;
-	case K(INDEX): return 23;
-	case K(INDEX_ATTACH): return 24;
-	case K(RULE): return 25;
-	case K(TRIGGER): return 26;
-	case K(FOREIGN_KEY): return 27;
-	case K(POLICY): return 28;
-	case K(ROW_SECURITY): return 29;
-	case K(STATISTICS): return 30;
-	case K(MATVIEW_REFRESH): return 31;
-	case K(SEQUENCE_VALUE): return 32;
-	case K(IDENTITY): return 33;
-	case K(COMMENT): return 40;
-	case K(OWNER): return 41;
-	case K(ACL): return 42;
+	case NSP_KIND_SCHEMA: return 1;
+	case NSP_KIND_EXTENSION: return 2;
+	case NSP_KIND_COLLATION: return 3;
+	case NSP_KIND_TYPE: return 4;
+	case NSP_KIND_DOMAIN: return 5;
+	case NSP_KIND_DOMAIN_CONSTRAINT: return 6;
+	case NSP_KIND_FUNCTION: return 7;
+	case NSP_KIND_AGGREGATE: return 8;
+	case NSP_KIND_OPERATOR: return 9;
+	case NSP_KIND_CAST: return 10;
+	case NSP_KIND_TEXT_SEARCH: return 11;
+	case NSP_KIND_SEQUENCE: return 12;
+	case NSP_KIND_TABLE: return 13;
+	case NSP_KIND_PARTITION_ATTACH: return 14;
+	case NSP_KIND_CHECK_CONSTRAINT: return 15;
+	case NSP_KIND_TABLE_PROPERTY: return 16;
+	case NSP_KIND_VIEW: return 17;
+	case NSP_KIND_MATERIALIZED_VIEW: return 18;
+	case NSP_KIND_PRIMARY_KEY: return 20;
+	case NSP_KIND_UNIQUE_CONSTRAINT: return 21;
+	case NSP_KIND_EXCLUSION_CONSTRAINT: return 22;
+	case NSP_KIND_INDEX: return 23;
+	case NSP_KIND_INDEX_ATTACH: return 24;
+	case NSP_KIND_RULE: return 25;
+	case NSP_KIND_TRIGGER: return 26;
+	case NSP_KIND_FOREIGN_KEY: return 27;
+	case NSP_KIND_POLICY: return 28;
+	case NSP_KIND_ROW_SECURITY: return 29;
+	case NSP_KIND_STATISTICS: return 30;
+	case NSP_KIND_MATVIEW_REFRESH: return 31;
+	case NSP_KIND_SEQUENCE_VALUE: return 32;
+	case NSP_KIND_IDENTITY: return 33;
+	case NSP_KIND_COMMENT: return 40;
+	case NSP_KIND_OWNER: return 41;
+	case NSP_KIND_ACL: return 42;
 	default: return 50;
 	}
 }
@@ -76,9 +73,9 @@ int nsp_plan_assign_phases(nsp_model *m, const Neosync__Plugin__V1__SchemaPlugin
 		has_defer(opts, NEOSYNC__PLUGIN__V1__DEFERRABLE_KIND__DEFERRABLE_KIND_DOMAIN_CHECKS);
 	for (size_t i = 0; i < m->nobjects; i++) {
 		nsp_object *o = m->objects[i];
-		if ((defer_checks && o->kind == K(CHECK_CONSTRAINT)) ||
-		    (defer_domain_checks && o->kind == K(DOMAIN_CONSTRAINT)))
-			o->phase = POST;
+		if ((defer_checks && o->kind == NSP_KIND_CHECK_CONSTRAINT) ||
+		    (defer_domain_checks && o->kind == NSP_KIND_DOMAIN_CONSTRAINT))
+			o->phase = NSP_PHASE_POST;
 	}
 	/* A pre-sync object that needs a post-sync one moves after it; repeat until stable. */
 	bool changed = true;
@@ -86,11 +83,11 @@ int nsp_plan_assign_phases(nsp_model *m, const Neosync__Plugin__V1__SchemaPlugin
 		changed = false;
 		for (size_t i = 0; i < m->nobjects; i++) {
 			nsp_object *o = m->objects[i];
-			if (o->phase != PRE)
+			if (o->phase != NSP_PHASE_PRE)
 				continue;
 			for (size_t d = 0; d < o->nneeds; d++) {
-				if (m->objects[o->needs[d]]->phase == POST) {
-					o->phase = POST;
+				if (m->objects[o->needs[d]]->phase == NSP_PHASE_POST) {
+					o->phase = NSP_PHASE_POST;
 					changed = true;
 					break;
 				}
@@ -266,7 +263,7 @@ static Neosync__Plugin__V1__Step *make_step(const nsp_object *o, uint32_t id, co
 		return NULL;
 	}
 	size_t nlocks = o->nextra_locks +
-			(o->table != NULL && o->lock_mode != NEOSYNC__PLUGIN__V1__LOCK_MODE__LOCK_MODE_UNSPECIFIED);
+			(o->table != NULL && o->lock_mode != NSP_LOCK_UNSPECIFIED);
 	s->locks = nlocks ? calloc(nlocks, sizeof(*s->locks)) : NULL;
 	for (size_t k = 0; s->locks != NULL && k < nlocks; k++) {
 		Neosync__Plugin__V1__LockRef *l = malloc(sizeof(*l));

@@ -1,14 +1,12 @@
 /* plan_graph - the plan's graph is sound: step ids unique and non-zero, known phases, kinds and
  * lock modes, dependencies that name steps of the plan. */
 #include "plan_verify.h"
+#include "model_enums.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 
 #define EC(x) NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_##x
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
-#define PRE NEOSYNC__PLUGIN__V1__PHASE__PHASE_PRE_SYNC
-#define POST NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC
 
 static int cmp_u32(const void *a, const void *b)
 {
@@ -37,13 +35,13 @@ int nsp_plan_verify_graph(const Neosync__Plugin__V1__Plan *plan, nsp_error *err)
 		ids[i] = s->id;
 		if (s->id == 0)
 			rc = nsp_error_set(err, EC(INVALID_ARGUMENT), "PostSyncRequest.plan.steps[%zu]: id 0", i);
-		else if (s->phase != PRE && s->phase != POST)
+		else if (s->phase != NSP_PHASE_PRE && s->phase != NSP_PHASE_POST)
 			rc = nsp_error_set(err, EC(INVALID_ARGUMENT),
 					   "PostSyncRequest.plan.steps[%zu] (step %u): unknown phase %d", i,
 					   s->id, (int)s->phase);
 		else if (protobuf_c_enum_descriptor_get_value(&neosync__plugin__v1__object_kind__descriptor,
 							      s->kind) == NULL ||
-			 s->kind == K(UNSPECIFIED))
+			 s->kind == NSP_KIND_UNSPECIFIED)
 			rc = nsp_error_set(err, EC(INVALID_ARGUMENT),
 					   "PostSyncRequest.plan.steps[%zu] (step %u): unknown kind %d", i,
 					   s->id, (int)s->kind);

@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "sql_lexer.h"
+#include "model_enums.h"
 
 #define EC(x) NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_##x
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
 
 /* Functions a plan never needs and that reach outside the database, end sessions, change
  * settings, sleep, or run a query given as a string. */
@@ -116,7 +116,7 @@ static const char *check_statement(const Neosync__Plugin__V1__Step *step, const 
 	const char *denied = denied_name(s);
 	if (denied != NULL)
 		return "a call of a function that plans never need";
-	bool owner = k == K(OWNER);
+	bool owner = k == NSP_KIND_OWNER;
 
 	/* Owner steps: ALTER <object> ... OWNER TO role, nothing else. */
 	if (owner) {
@@ -133,7 +133,7 @@ static const char *check_statement(const Neosync__Plugin__V1__Step *step, const 
 		return NULL;
 	}
 	/* Privilege steps: GRANT/REVOKE on objects (never roles). */
-	if (k == K(ACL)) {
+	if (k == NSP_KIND_ACL) {
 		if ((nsp_sql_head_is(s, "GRANT") || nsp_sql_head_is(s, "REVOKE")) && nsp_sql_has_word0(s, "ON") &&
 		    !nsp_sql_has_word0(s, "ROLE"))
 			return NULL;
@@ -150,13 +150,13 @@ static const char *check_statement(const Neosync__Plugin__V1__Step *step, const 
 			return NULL;
 		return "a privilege step that is not GRANT/REVOKE ... ON an object";
 	}
-	if (k == K(COMMENT))
+	if (k == NSP_KIND_COMMENT)
 		return nsp_sql_head_is(s, "COMMENT ON") ? NULL : "a comment step that is not COMMENT ON";
-	if (k == K(MATVIEW_REFRESH))
+	if (k == NSP_KIND_MATVIEW_REFRESH)
 		return nsp_sql_head_is(s, "REFRESH MATERIALIZED VIEW") && !nsp_sql_has_word0(s, "WITH") && s->n <= 8
 			       ? NULL
 			       : "a refresh step that is not REFRESH MATERIALIZED VIEW name";
-	if (k == K(SEQUENCE_VALUE)) {
+	if (k == NSP_KIND_SEQUENCE_VALUE) {
 		/* SELECT pg_catalog.setval('name', number, true|false) */
 		const nsp_token *t = s->t;
 		size_t n = s->n, i = 0;
@@ -176,53 +176,53 @@ static const char *check_statement(const Neosync__Plugin__V1__Step *step, const 
 		const char *head;
 		int kinds[8];
 	} shapes[] = {
-		{"CREATE SCHEMA", {K(SCHEMA)}},
-		{"CREATE EXTENSION", {K(EXTENSION)}},
-		{"CREATE COLLATION", {K(COLLATION)}},
-		{"CREATE TYPE", {K(TYPE)}},
-		{"CREATE DOMAIN", {K(DOMAIN)}},
-		{"ALTER DOMAIN", {K(DOMAIN), K(DOMAIN_CONSTRAINT)}},
-		{"CREATE FUNCTION", {K(FUNCTION)}},
-		{"CREATE OR REPLACE FUNCTION", {K(FUNCTION)}},
-		{"CREATE PROCEDURE", {K(FUNCTION)}},
-		{"CREATE OR REPLACE PROCEDURE", {K(FUNCTION)}},
-		{"CREATE AGGREGATE", {K(AGGREGATE)}},
-		{"CREATE OR REPLACE AGGREGATE", {K(AGGREGATE)}},
-		{"CREATE OPERATOR", {K(OPERATOR)}},
-		{"ALTER OPERATOR FAMILY", {K(OPERATOR)}},
-		{"CREATE CAST", {K(CAST)}},
-		{"CREATE TEXT SEARCH", {K(TEXT_SEARCH)}},
-		{"ALTER TEXT SEARCH", {K(TEXT_SEARCH)}},
-		{"CREATE SEQUENCE", {K(SEQUENCE)}},
-		{"CREATE UNLOGGED SEQUENCE", {K(SEQUENCE)}},
-		{"ALTER SEQUENCE", {K(SEQUENCE), K(IDENTITY), K(TABLE)}},
-		{"CREATE TABLE", {K(TABLE)}},
-		{"CREATE UNLOGGED TABLE", {K(TABLE)}},
-		{"ALTER TABLE", {K(TABLE), K(PARTITION_ATTACH), K(PRIMARY_KEY), K(UNIQUE_CONSTRAINT),
-				 K(EXCLUSION_CONSTRAINT), K(CHECK_CONSTRAINT), K(FOREIGN_KEY), K(INDEX)}},
-		{"ALTER TABLE", {K(TRIGGER), K(RULE), K(ROW_SECURITY), K(IDENTITY), K(TABLE_PROPERTY),
-				 K(VIEW), K(MATERIALIZED_VIEW)}},
-		{"CREATE INDEX", {K(INDEX), K(PRIMARY_KEY), K(UNIQUE_CONSTRAINT), K(EXCLUSION_CONSTRAINT),
-				  K(MATERIALIZED_VIEW)}},
-		{"CREATE UNIQUE INDEX", {K(INDEX), K(PRIMARY_KEY), K(UNIQUE_CONSTRAINT),
-					 K(EXCLUSION_CONSTRAINT), K(MATERIALIZED_VIEW)}},
-		{"ALTER INDEX", {K(INDEX), K(INDEX_ATTACH), K(PRIMARY_KEY), K(UNIQUE_CONSTRAINT),
-				 K(EXCLUSION_CONSTRAINT), K(TABLE_PROPERTY)}},
-		{"CREATE TRIGGER", {K(TRIGGER)}},
-		{"CREATE OR REPLACE TRIGGER", {K(TRIGGER)}},
-		{"CREATE CONSTRAINT TRIGGER", {K(TRIGGER)}},
-		{"CREATE RULE", {K(RULE)}},
-		{"CREATE OR REPLACE RULE", {K(RULE)}},
-		{"CREATE VIEW", {K(VIEW)}},
-		{"CREATE OR REPLACE VIEW", {K(VIEW)}},
-		{"CREATE RECURSIVE VIEW", {K(VIEW)}},
-		{"CREATE OR REPLACE RECURSIVE VIEW", {K(VIEW)}},
-		{"ALTER VIEW", {K(VIEW)}},
-		{"CREATE MATERIALIZED VIEW", {K(MATERIALIZED_VIEW)}},
-		{"ALTER MATERIALIZED VIEW", {K(MATERIALIZED_VIEW), K(TABLE_PROPERTY)}},
-		{"CREATE POLICY", {K(POLICY)}},
-		{"CREATE STATISTICS", {K(STATISTICS)}},
-		{"ALTER STATISTICS", {K(STATISTICS)}},
+		{"CREATE SCHEMA", {NSP_KIND_SCHEMA}},
+		{"CREATE EXTENSION", {NSP_KIND_EXTENSION}},
+		{"CREATE COLLATION", {NSP_KIND_COLLATION}},
+		{"CREATE TYPE", {NSP_KIND_TYPE}},
+		{"CREATE DOMAIN", {NSP_KIND_DOMAIN}},
+		{"ALTER DOMAIN", {NSP_KIND_DOMAIN, NSP_KIND_DOMAIN_CONSTRAINT}},
+		{"CREATE FUNCTION", {NSP_KIND_FUNCTION}},
+		{"CREATE OR REPLACE FUNCTION", {NSP_KIND_FUNCTION}},
+		{"CREATE PROCEDURE", {NSP_KIND_FUNCTION}},
+		{"CREATE OR REPLACE PROCEDURE", {NSP_KIND_FUNCTION}},
+		{"CREATE AGGREGATE", {NSP_KIND_AGGREGATE}},
+		{"CREATE OR REPLACE AGGREGATE", {NSP_KIND_AGGREGATE}},
+		{"CREATE OPERATOR", {NSP_KIND_OPERATOR}},
+		{"ALTER OPERATOR FAMILY", {NSP_KIND_OPERATOR}},
+		{"CREATE CAST", {NSP_KIND_CAST}},
+		{"CREATE TEXT SEARCH", {NSP_KIND_TEXT_SEARCH}},
+		{"ALTER TEXT SEARCH", {NSP_KIND_TEXT_SEARCH}},
+		{"CREATE SEQUENCE", {NSP_KIND_SEQUENCE}},
+		{"CREATE UNLOGGED SEQUENCE", {NSP_KIND_SEQUENCE}},
+		{"ALTER SEQUENCE", {NSP_KIND_SEQUENCE, NSP_KIND_IDENTITY, NSP_KIND_TABLE}},
+		{"CREATE TABLE", {NSP_KIND_TABLE}},
+		{"CREATE UNLOGGED TABLE", {NSP_KIND_TABLE}},
+		{"ALTER TABLE", {NSP_KIND_TABLE, NSP_KIND_PARTITION_ATTACH, NSP_KIND_PRIMARY_KEY, NSP_KIND_UNIQUE_CONSTRAINT,
+				 NSP_KIND_EXCLUSION_CONSTRAINT, NSP_KIND_CHECK_CONSTRAINT, NSP_KIND_FOREIGN_KEY, NSP_KIND_INDEX}},
+		{"ALTER TABLE", {NSP_KIND_TRIGGER, NSP_KIND_RULE, NSP_KIND_ROW_SECURITY, NSP_KIND_IDENTITY, NSP_KIND_TABLE_PROPERTY,
+				 NSP_KIND_VIEW, NSP_KIND_MATERIALIZED_VIEW}},
+		{"CREATE INDEX", {NSP_KIND_INDEX, NSP_KIND_PRIMARY_KEY, NSP_KIND_UNIQUE_CONSTRAINT, NSP_KIND_EXCLUSION_CONSTRAINT,
+				  NSP_KIND_MATERIALIZED_VIEW}},
+		{"CREATE UNIQUE INDEX", {NSP_KIND_INDEX, NSP_KIND_PRIMARY_KEY, NSP_KIND_UNIQUE_CONSTRAINT,
+					 NSP_KIND_EXCLUSION_CONSTRAINT, NSP_KIND_MATERIALIZED_VIEW}},
+		{"ALTER INDEX", {NSP_KIND_INDEX, NSP_KIND_INDEX_ATTACH, NSP_KIND_PRIMARY_KEY, NSP_KIND_UNIQUE_CONSTRAINT,
+				 NSP_KIND_EXCLUSION_CONSTRAINT, NSP_KIND_TABLE_PROPERTY}},
+		{"CREATE TRIGGER", {NSP_KIND_TRIGGER}},
+		{"CREATE OR REPLACE TRIGGER", {NSP_KIND_TRIGGER}},
+		{"CREATE CONSTRAINT TRIGGER", {NSP_KIND_TRIGGER}},
+		{"CREATE RULE", {NSP_KIND_RULE}},
+		{"CREATE OR REPLACE RULE", {NSP_KIND_RULE}},
+		{"CREATE VIEW", {NSP_KIND_VIEW}},
+		{"CREATE OR REPLACE VIEW", {NSP_KIND_VIEW}},
+		{"CREATE RECURSIVE VIEW", {NSP_KIND_VIEW}},
+		{"CREATE OR REPLACE RECURSIVE VIEW", {NSP_KIND_VIEW}},
+		{"ALTER VIEW", {NSP_KIND_VIEW}},
+		{"CREATE MATERIALIZED VIEW", {NSP_KIND_MATERIALIZED_VIEW}},
+		{"ALTER MATERIALIZED VIEW", {NSP_KIND_MATERIALIZED_VIEW, NSP_KIND_TABLE_PROPERTY}},
+		{"CREATE POLICY", {NSP_KIND_POLICY}},
+		{"CREATE STATISTICS", {NSP_KIND_STATISTICS}},
+		{"ALTER STATISTICS", {NSP_KIND_STATISTICS}},
 	};
 	const char *matched = NULL;
 	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]) && matched == NULL; i++) {
@@ -303,7 +303,7 @@ static int describe_refusal(const Neosync__Plugin__V1__Step *step, size_t stmt_n
  * per grantee and per column of the object, other steps a few. */
 static size_t max_statements(const Neosync__Plugin__V1__Step *step)
 {
-	return step->kind == K(ACL) ? 65536 : 64;
+	return step->kind == NSP_KIND_ACL ? 65536 : 64;
 }
 
 int nsp_plan_verify_step_sql(const Neosync__Plugin__V1__Step *step, nsp_error *err)

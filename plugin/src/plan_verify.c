@@ -1,13 +1,11 @@
 /* plan_verify - see plan_verify.h for the rules and the reasons. */
 #include "plan_verify.h"
+#include "model_enums.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define EC(x) NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_##x
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
-#define PRE NEOSYNC__PLUGIN__V1__PHASE__PHASE_PRE_SYNC
-#define POST NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC
 
 int nsp_plan_verify_with_key(const Neosync__Plugin__V1__Plan *plan, const uint8_t *key,
 			     size_t keylen, nsp_error *err)
@@ -43,7 +41,7 @@ int nsp_plan_verify_with_key(const Neosync__Plugin__V1__Plan *plan, const uint8_
 		return -1;
 	for (size_t i = 0; i < plan->n_steps; i++) {
 		const Neosync__Plugin__V1__Step *s = plan->steps[i];
-		if (s->phase == POST && nsp_plan_verify_step_sql(s, err) != 0)
+		if (s->phase == NSP_PHASE_POST && nsp_plan_verify_step_sql(s, err) != 0)
 			return -1;
 	}
 	return 0;

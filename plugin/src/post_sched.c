@@ -1,11 +1,9 @@
 /* post_sched - see post_sched.h. */
 #include "post_sched.h"
+#include "model_enums.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
-#define POST NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC
 
 /* PostgreSQL's table lock conflict matrix: bit m of conflicts[k] is set when mode k conflicts
  * with mode m (LockMode numbering: 1 = ACCESS SHARE ... 8 = ACCESS EXCLUSIVE). */
@@ -40,14 +38,14 @@ bool nsp_sched_steps_conflict(const Neosync__Plugin__V1__Step *a, const Neosync_
 uint64_t nsp_sched_step_work(const Neosync__Plugin__V1__Step *s)
 {
 	switch (s->kind) {
-	case K(INDEX):
-	case K(MATVIEW_REFRESH):
+	case NSP_KIND_INDEX:
+	case NSP_KIND_MATVIEW_REFRESH:
 		return s->cost;
-	case K(PRIMARY_KEY):
-	case K(UNIQUE_CONSTRAINT):
-	case K(EXCLUSION_CONSTRAINT):
-	case K(FOREIGN_KEY):
-	case K(CHECK_CONSTRAINT):
+	case NSP_KIND_PRIMARY_KEY:
+	case NSP_KIND_UNIQUE_CONSTRAINT:
+	case NSP_KIND_EXCLUSION_CONSTRAINT:
+	case NSP_KIND_FOREIGN_KEY:
+	case NSP_KIND_CHECK_CONSTRAINT:
 		return strstr(s->sql, " NOT VALID") != NULL || strstr(s->sql, " USING INDEX ") != NULL
 			       ? 0
 			       : s->cost;
@@ -170,7 +168,7 @@ int nsp_sched_build(nsp_sched *s, const Neosync__Plugin__V1__Plan *plan)
 	}
 	for (size_t i = 0; i < plan->n_steps; i++) {
 		node_of[i] = -1;
-		if (plan->steps[i]->phase != POST)
+		if (plan->steps[i]->phase != NSP_PHASE_POST)
 			continue;
 		nsp_sched_node *nd = &s->nodes[s->n];
 		nd->s = plan->steps[i];

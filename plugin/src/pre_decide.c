@@ -1,10 +1,10 @@
 #include "pre_decide.h"
+#include "model_enums.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define OE(x) NEOSYNC__PLUGIN__V1__ON_EXISTING__ON_EXISTING_##x
-#define PRE NEOSYNC__PLUGIN__V1__PHASE__PHASE_PRE_SYNC
 
 int nsp_pre_decide(PGconn *dst, const Neosync__Plugin__V1__SchemaPluginOptions *opts,
 		   Neosync__Plugin__V1__Plan *plan, nsp_pre_decisions *d, nsp_error *err)
@@ -19,7 +19,7 @@ int nsp_pre_decide(PGconn *dst, const Neosync__Plugin__V1__SchemaPluginOptions *
 	if (d->presence == NULL || d->detail == NULL)
 		return nsp_error_set(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_INTERNAL,
 				     "out of memory");
-	return nsp_destination_probe(dst, plan, PRE, d->presence, d->detail, err);
+	return nsp_destination_probe(dst, plan, NSP_PHASE_PRE, d->presence, d->detail, err);
 }
 
 void nsp_pre_decisions_free(nsp_pre_decisions *d)

@@ -5,8 +5,7 @@
 #include "apply.h"
 #include "pb.h"
 #include "strbuf.h"
-
-#define ST(x) NEOSYNC__PLUGIN__V1__STEP_STATUS__STEP_STATUS_##x
+#include "model_enums.h"
 
 uint64_t nsp_now_us(void)
 {
@@ -59,7 +58,7 @@ void nsp_result_set_pg_error(Neosync__Plugin__V1__StepResult *r, const PGresult 
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
-	r->status = ST(FAILED);
+	r->status = NSP_STATUS_FAILED;
 	if (r->sqlstate != protobuf_c_empty_string)
 		free(r->sqlstate);
 	r->sqlstate = nsp_pb_str(state);
@@ -107,11 +106,11 @@ Neosync__Plugin__V1__Summary *nsp_results_summarize(const nsp_results *results, 
 	for (size_t i = 0; i < results->n; i++) {
 		const Neosync__Plugin__V1__StepResult *r = results->items[i];
 		switch (r->status) {
-		case ST(APPLIED): sum->applied++; break;
-		case ST(SKIPPED): sum->skipped++; break;
-		case ST(UNCHANGED): sum->unchanged++; break;
-		case ST(CONFLICT): sum->conflicts++; break;
-		case ST(FAILED): {
+		case NSP_STATUS_APPLIED: sum->applied++; break;
+		case NSP_STATUS_SKIPPED: sum->skipped++; break;
+		case NSP_STATUS_UNCHANGED: sum->unchanged++; break;
+		case NSP_STATUS_CONFLICT: sum->conflicts++; break;
+		case NSP_STATUS_FAILED: {
 			sum->failed++;
 			const char *state = r->sqlstate[0] ? r->sqlstate : "unknown";
 			Neosync__Plugin__V1__Summary__FailuresBySqlstateEntry *e = NULL;

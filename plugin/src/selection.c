@@ -5,8 +5,7 @@
 #include <string.h>
 
 #include "table_pattern.h"
-
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
+#include "model_enums.h"
 
 bool nsp_selection_table_selected(Neosync__Plugin__V1__TableRef *const *include, size_t n_include,
 				  Neosync__Plugin__V1__TableRef *const *exclude, size_t n_exclude,
@@ -39,7 +38,7 @@ static void visit(sel_state *s, size_t i)
 	nsp_object *o = s->m->objects[i];
 	long missing = -1;
 	bool reaches = false;
-	if (o->kind == K(TABLE)) {
+	if (o->kind == NSP_KIND_TABLE) {
 		if (!s->selected[i])
 			missing = (long)i;
 		else
@@ -62,15 +61,15 @@ static void visit(sel_state *s, size_t i)
 static bool anchored(sel_state *s, size_t i)
 {
 	nsp_object *o = s->m->objects[i];
-	if (o->kind == K(TABLE))
+	if (o->kind == NSP_KIND_TABLE)
 		return s->selected[i];
 	if (o->table_oid != 0) {
 		nsp_object *t = nsp_model_find(s->m, (nsp_catref){NSP_CLASS_PG_CLASS, o->table_oid});
-		if (t != NULL && t->kind == K(TABLE))
+		if (t != NULL && t->kind == NSP_KIND_TABLE)
 			return s->selected[t->index];
 	}
-	return s->reaches_sel[i] && o->kind != K(FUNCTION) && o->kind != K(AGGREGATE) &&
-	       o->kind != K(TYPE) && o->kind != K(DOMAIN);
+	return s->reaches_sel[i] && o->kind != NSP_KIND_FUNCTION && o->kind != NSP_KIND_AGGREGATE &&
+	       o->kind != NSP_KIND_TYPE && o->kind != NSP_KIND_DOMAIN;
 }
 
 static bool object_needs(const nsp_object *o, size_t index)
@@ -88,7 +87,7 @@ static bool parent_of_attach_selected(const sel_state *s, const nsp_object *atta
 {
 	for (size_t d = 0; d < attach->nneeds; d++) {
 		size_t t = attach->needs[d];
-		if (t != child && s->m->objects[t]->kind == K(TABLE) && s->selected[t] &&
+		if (t != child && s->m->objects[t]->kind == NSP_KIND_TABLE && s->selected[t] &&
 		    object_needs(s->m->objects[child], t))
 			return true;
 	}
@@ -165,7 +164,7 @@ int nsp_selection_apply(nsp_model *m, Neosync__Plugin__V1__TableRef *const *incl
 	for (size_t i = 0; i < n; i++) {
 		nsp_object *o = m->objects[i];
 		s.missing[i] = -1;
-		s.selected[i] = o->kind == K(TABLE) &&
+		s.selected[i] = o->kind == NSP_KIND_TABLE &&
 				nsp_selection_table_selected(include, n_include, exclude, n_exclude,
 							     o->schema, o->name);
 	}
@@ -175,7 +174,7 @@ int nsp_selection_apply(nsp_model *m, Neosync__Plugin__V1__TableRef *const *incl
 		grew = false;
 		for (size_t i = 0; i < n; i++) {
 			nsp_object *o = m->objects[i];
-			if (o->kind != K(PARTITION_ATTACH))
+			if (o->kind != NSP_KIND_PARTITION_ATTACH)
 				continue;
 			bool any_selected = false;
 			for (size_t d = 0; d < o->nneeds; d++)
@@ -185,7 +184,7 @@ int nsp_selection_apply(nsp_model *m, Neosync__Plugin__V1__TableRef *const *incl
 			/* The attach needs parent and child: select the child when the parent is. */
 			for (size_t d = 0; d < o->nneeds; d++) {
 				size_t t = o->needs[d];
-				if (m->objects[t]->kind == K(TABLE) && !s.selected[t] &&
+				if (m->objects[t]->kind == NSP_KIND_TABLE && !s.selected[t] &&
 				    parent_of_attach_selected(&s, o, t)) {
 					s.selected[t] = true;
 					grew = true;
@@ -198,7 +197,7 @@ int nsp_selection_apply(nsp_model *m, Neosync__Plugin__V1__TableRef *const *incl
 	/* Extensions are always kept: what of theirs a table uses (a type, a function) is not
 	 * an object of the model, so the need cannot be seen. */
 	for (size_t i = 0; i < n; i++)
-		if (m->objects[i]->kind == K(EXTENSION))
+		if (m->objects[i]->kind == NSP_KIND_EXTENSION)
 			pull_in(m, keep, i);
 	for (size_t i = 0; i < n; i++) {
 		if (!anchored(&s, i))
@@ -226,8 +225,8 @@ int nsp_selection_apply(nsp_model *m, Neosync__Plugin__V1__TableRef *const *incl
 			bool all = true;
 			for (size_t d = 0; d < o->nneeds && all; d++)
 				all = keep[o->needs[d]] && m->objects[o->needs[d]]->skip_reason == NULL;
-			if (all && o->kind != K(FUNCTION) && o->kind != K(AGGREGATE) && o->kind != K(TYPE) &&
-			    o->kind != K(DOMAIN) && o->kind != K(TABLE)) {
+			if (all && o->kind != NSP_KIND_FUNCTION && o->kind != NSP_KIND_AGGREGATE && o->kind != NSP_KIND_TYPE &&
+			    o->kind != NSP_KIND_DOMAIN && o->kind != NSP_KIND_TABLE) {
 				pull_in(m, keep, i);
 				changed = true;
 			}

@@ -7,10 +7,7 @@
 #include "handle.h"
 #include "pb.h"
 #include "strbuf.h"
-
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
-#define L(x) NEOSYNC__PLUGIN__V1__LOCK_MODE__LOCK_MODE_##x
-#define POST NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC
+#include "model_enums.h"
 
 /* The destination's deferred objects on the selected tables, in drop order (foreign keys,
  * triggers, constraints, indexes), each with the statement that re-creates it, the one that
@@ -73,10 +70,10 @@ static const Neosync__Plugin__V1__Step *plan_step_for(const Neosync__Plugin__V1_
 	for (size_t i = 0; i < plan->n_steps; i++) {
 		const Neosync__Plugin__V1__Step *s = plan->steps[i];
 		bool same_kind = (int)s->kind == kind ||
-				 (kind == K(INDEX) && (s->kind == K(PRIMARY_KEY) || s->kind == K(UNIQUE_CONSTRAINT)));
-		if (!same_kind || s->phase != POST || strcmp(s->name, name) != 0)
+				 (kind == NSP_KIND_INDEX && (s->kind == NSP_KIND_PRIMARY_KEY || s->kind == NSP_KIND_UNIQUE_CONSTRAINT));
+		if (!same_kind || s->phase != NSP_PHASE_POST || strcmp(s->name, name) != 0)
 			continue;
-		if (kind == K(INDEX) ? strcmp(s->schema, schema) == 0 : strcmp(s->table, table) == 0)
+		if (kind == NSP_KIND_INDEX ? strcmp(s->schema, schema) == 0 : strcmp(s->table, table) == 0)
 			return s;
 	}
 	return NULL;
@@ -110,30 +107,30 @@ static int append_step(Neosync__Plugin__V1__Plan *plan, uint32_t id, int kind, c
 	char identity[600];
 	snprintf(identity, sizeof(identity), "%s.%s (destination definition, kept by strip)", schema, name);
 	s->id = id;
-	s->phase = POST;
+	s->phase = NSP_PHASE_POST;
 	s->kind = kind;
 	s->identity = nsp_pb_str(identity);
 	s->schema = nsp_pb_str(schema);
 	s->name = nsp_pb_str(name);
 	s->table = nsp_pb_str(table);
 	s->sql = nsp_pb_str(sql);
-	Neosync__Plugin__V1__LockMode mode = kind == K(INDEX)     ? L(SHARE)
-					     : kind == K(TRIGGER) || kind == K(FOREIGN_KEY) ? L(SHARE_ROW_EXCLUSIVE)
-											    : L(ACCESS_EXCLUSIVE);
+	Neosync__Plugin__V1__LockMode mode = kind == NSP_KIND_INDEX     ? NSP_LOCK_SHARE
+					     : kind == NSP_KIND_TRIGGER || kind == NSP_KIND_FOREIGN_KEY ? NSP_LOCK_SHARE_ROW_EXCLUSIVE
+											    : NSP_LOCK_ACCESS_EXCLUSIVE;
 	s->locks = calloc(2, sizeof(*s->locks));
 	if (s->locks == NULL || (s->locks[s->n_locks] = lock_ref(table, mode)) == NULL)
 		return -1;
 	s->n_locks++;
 	if (ref_table != NULL && strcmp(ref_table, table) != 0) {
-		if ((s->locks[s->n_locks] = lock_ref(ref_table, L(SHARE_ROW_EXCLUSIVE))) == NULL)
+		if ((s->locks[s->n_locks] = lock_ref(ref_table, NSP_LOCK_SHARE_ROW_EXCLUSIVE)) == NULL)
 			return -1;
 		s->n_locks++;
 		/* After the keys and indexes of the referenced table. */
 		for (size_t i = 0; i + 1 < plan->n_steps; i++) {
 			const Neosync__Plugin__V1__Step *d = plan->steps[i];
-			if (d->phase != POST || strcmp(d->table, ref_table) != 0 ||
-			    (d->kind != K(PRIMARY_KEY) && d->kind != K(UNIQUE_CONSTRAINT) &&
-			     d->kind != K(INDEX) && d->kind != K(INDEX_ATTACH)))
+			if (d->phase != NSP_PHASE_POST || strcmp(d->table, ref_table) != 0 ||
+			    (d->kind != NSP_KIND_PRIMARY_KEY && d->kind != NSP_KIND_UNIQUE_CONSTRAINT &&
+			     d->kind != NSP_KIND_INDEX && d->kind != NSP_KIND_INDEX_ATTACH))
 				continue;
 			uint32_t *deps = realloc(s->depends_on, (s->n_depends_on + 1) * sizeof(*deps));
 			if (deps == NULL)
@@ -158,7 +155,7 @@ int nsp_strip_plan(PGconn *dst, Neosync__Plugin__V1__Plan *plan, nsp_strip_decis
 		const Neosync__Plugin__V1__Step *s = plan->steps[i];
 		if (s->id > next_id)
 			next_id = s->id;
-		if (s->kind != K(TABLE) || s->skip_reason[0] != '\0')
+		if (s->kind != NSP_KIND_TABLE || s->skip_reason[0] != '\0')
 			continue;
 		if (tables.len > 1)
 			nsp_strbuf_append_char(&tables, ',');

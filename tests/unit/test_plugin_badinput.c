@@ -21,13 +21,12 @@
 #include "connection.h"
 #include "plan_verify.h"
 #include "small_plan.h"
+#include "model_enums.h"
 
 const nsp_plugin_descriptor *neosync_plugin_entry(uint32_t host_abi_major, uint32_t host_abi_minor,
 						  char *err, size_t errlen);
 
 #define EC(x) NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_##x
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
-#define POST NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC
 #define PASSWORD "Pa55-unit-s3cret"
 #define CLOSED_URL "postgresql://app:" PASSWORD "@127.0.0.1:1/db?connect_timeout=2"
 
@@ -216,8 +215,8 @@ static void test_truncated_and_corrupted_requests(void **state)
 	Neosync__Plugin__V1__Step step = NEOSYNC__PLUGIN__V1__STEP__INIT;
 	Neosync__Plugin__V1__Step *steps[1] = {&step};
 	step.id = 1;
-	step.phase = POST;
-	step.kind = K(INDEX);
+	step.phase = NSP_PHASE_POST;
+	step.kind = NSP_KIND_INDEX;
 	step.identity = "public.t.i";
 	step.sql = "CREATE INDEX \"i\" ON \"public\".\"t\" (\"a\");";
 	Neosync__Plugin__V1__Plan plan = NEOSYNC__PLUGIN__V1__PLAN__INIT;

@@ -12,21 +12,18 @@
 
 #include "dest_compat.h"
 #include "model.h"
-
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
-#define PRE NEOSYNC__PLUGIN__V1__PHASE__PHASE_PRE_SYNC
-#define POST NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC
+#include "model_enums.h"
 
 /* t (virtual column, needs 18), its index and a view on it; u (plain) and its index. */
 static void build(nsp_model *m)
 {
 	assert_int_equal(nsp_model_init(m), 0);
 	m->server_version = 180001;
-	nsp_object *t = nsp_model_add(m, K(TABLE), PRE, (nsp_catref){1259, 1}, "s", "t", "s.t", "CREATE TABLE s.t ();");
-	nsp_object *ti = nsp_model_add(m, K(INDEX), POST, (nsp_catref){1259, 2}, "s", "ti", "s.t.ti", "CREATE INDEX;");
-	nsp_object *v = nsp_model_add(m, K(VIEW), POST, (nsp_catref){1259, 3}, "s", "v", "s.v", "CREATE VIEW;");
-	nsp_object *u = nsp_model_add(m, K(TABLE), PRE, (nsp_catref){1259, 4}, "s", "u", "s.u", "CREATE TABLE s.u ();");
-	nsp_object *ui = nsp_model_add(m, K(INDEX), POST, (nsp_catref){1259, 5}, "s", "ui", "s.u.ui", "CREATE INDEX;");
+	nsp_object *t = nsp_model_add(m, NSP_KIND_TABLE, NSP_PHASE_PRE, (nsp_catref){1259, 1}, "s", "t", "s.t", "CREATE TABLE s.t ();");
+	nsp_object *ti = nsp_model_add(m, NSP_KIND_INDEX, NSP_PHASE_POST, (nsp_catref){1259, 2}, "s", "ti", "s.t.ti", "CREATE INDEX;");
+	nsp_object *v = nsp_model_add(m, NSP_KIND_VIEW, NSP_PHASE_POST, (nsp_catref){1259, 3}, "s", "v", "s.v", "CREATE VIEW;");
+	nsp_object *u = nsp_model_add(m, NSP_KIND_TABLE, NSP_PHASE_PRE, (nsp_catref){1259, 4}, "s", "u", "s.u", "CREATE TABLE s.u ();");
+	nsp_object *ui = nsp_model_add(m, NSP_KIND_INDEX, NSP_PHASE_POST, (nsp_catref){1259, 5}, "s", "ui", "s.u.ui", "CREATE INDEX;");
 	assert_non_null(t);
 	assert_non_null(ui);
 	nsp_object_require_major(t, 14, "column compression methods");

@@ -9,10 +9,7 @@
 
 #include "model.h"
 #include "plan.h"
-
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
-#define PRE NEOSYNC__PLUGIN__V1__PHASE__PHASE_PRE_SYNC
-#define POST NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC
+#include "model_enums.h"
 
 static nsp_object *add(nsp_model *m, Neosync__Plugin__V1__ObjectKind kind,
 		       Neosync__Plugin__V1__Phase phase, uint32_t oid, const char *name)
@@ -38,11 +35,11 @@ static void test_dependencies_respected(void **state)
 	nsp_model m;
 	assert_int_equal(nsp_model_init(&m), 0);
 	/* Added in reverse of the order they must run in. */
-	nsp_object *fk = add(&m, K(FOREIGN_KEY), POST, 10, "a_fk");
-	nsp_object *pk = add(&m, K(PRIMARY_KEY), POST, 11, "b_pk");
-	nsp_object *ta = add(&m, K(TABLE), PRE, 12, "a");
-	nsp_object *tb = add(&m, K(TABLE), PRE, 13, "b");
-	nsp_object *fn = add(&m, K(FUNCTION), PRE, 14, "f");
+	nsp_object *fk = add(&m, NSP_KIND_FOREIGN_KEY, NSP_PHASE_POST, 10, "a_fk");
+	nsp_object *pk = add(&m, NSP_KIND_PRIMARY_KEY, NSP_PHASE_POST, 11, "b_pk");
+	nsp_object *ta = add(&m, NSP_KIND_TABLE, NSP_PHASE_PRE, 12, "a");
+	nsp_object *tb = add(&m, NSP_KIND_TABLE, NSP_PHASE_PRE, 13, "b");
+	nsp_object *fn = add(&m, NSP_KIND_FUNCTION, NSP_PHASE_PRE, 14, "f");
 	assert_int_equal(nsp_object_needs(fk, pk->index), 0);
 	assert_int_equal(nsp_object_needs(fk, ta->index), 0);
 	assert_int_equal(nsp_object_needs(pk, tb->index), 0);
@@ -60,7 +57,7 @@ static void test_dependencies_respected(void **state)
 	/* Every pre-sync object before every post-sync one. */
 	size_t last_pre = 0, first_post = SIZE_MAX;
 	for (size_t i = 0; i < m.nobjects; i++) {
-		if (m.objects[order[i]]->phase == PRE)
+		if (m.objects[order[i]]->phase == NSP_PHASE_PRE)
 			last_pre = i;
 		else if (first_post == SIZE_MAX)
 			first_post = i;
@@ -75,11 +72,11 @@ static void test_tie_break_by_kind_then_name(void **state)
 	(void)state;
 	nsp_model m;
 	assert_int_equal(nsp_model_init(&m), 0);
-	nsp_object *t2 = add(&m, K(TABLE), PRE, 20, "zeta");
-	nsp_object *t1 = add(&m, K(TABLE), PRE, 21, "alpha");
-	nsp_object *s = add(&m, K(SCHEMA), PRE, 22, "s");
-	nsp_object *i = add(&m, K(INDEX), POST, 23, "idx");
-	nsp_object *pk = add(&m, K(PRIMARY_KEY), POST, 24, "pk");
+	nsp_object *t2 = add(&m, NSP_KIND_TABLE, NSP_PHASE_PRE, 20, "zeta");
+	nsp_object *t1 = add(&m, NSP_KIND_TABLE, NSP_PHASE_PRE, 21, "alpha");
+	nsp_object *s = add(&m, NSP_KIND_SCHEMA, NSP_PHASE_PRE, 22, "s");
+	nsp_object *i = add(&m, NSP_KIND_INDEX, NSP_PHASE_POST, 23, "idx");
+	nsp_object *pk = add(&m, NSP_KIND_PRIMARY_KEY, NSP_PHASE_POST, 24, "pk");
 	size_t *order = NULL;
 	assert_int_equal(nsp_plan_order(&m, &order, NULL), 0);
 	assert_int_equal(order[0], s->index);
@@ -96,14 +93,14 @@ static void test_pre_object_needing_post_object_moves(void **state)
 	(void)state;
 	nsp_model m;
 	assert_int_equal(nsp_model_init(&m), 0);
-	nsp_object *view = add(&m, K(VIEW), POST, 30, "v");
-	nsp_object *fn = add(&m, K(FUNCTION), PRE, 31, "f_over_view");
-	nsp_object *cmt = add(&m, K(COMMENT), PRE, 0, "comment on f");
+	nsp_object *view = add(&m, NSP_KIND_VIEW, NSP_PHASE_POST, 30, "v");
+	nsp_object *fn = add(&m, NSP_KIND_FUNCTION, NSP_PHASE_PRE, 31, "f_over_view");
+	nsp_object *cmt = add(&m, NSP_KIND_COMMENT, NSP_PHASE_PRE, 0, "comment on f");
 	assert_int_equal(nsp_object_needs(fn, view->index), 0);
 	assert_int_equal(nsp_object_needs(cmt, fn->index), 0);
 	assert_int_equal(nsp_plan_assign_phases(&m, NULL), 0);
-	assert_int_equal(fn->phase, POST);
-	assert_int_equal(cmt->phase, POST);
+	assert_int_equal(fn->phase, NSP_PHASE_POST);
+	assert_int_equal(cmt->phase, NSP_PHASE_POST);
 	nsp_model_free(&m);
 }
 
@@ -112,20 +109,20 @@ static void test_defer_checks_option(void **state)
 	(void)state;
 	nsp_model m;
 	assert_int_equal(nsp_model_init(&m), 0);
-	nsp_object *chk = add(&m, K(CHECK_CONSTRAINT), PRE, 40, "chk");
-	nsp_object *dchk = add(&m, K(DOMAIN_CONSTRAINT), PRE, 41, "dchk");
-	nsp_object *tbl = add(&m, K(TABLE), PRE, 42, "t");
+	nsp_object *chk = add(&m, NSP_KIND_CHECK_CONSTRAINT, NSP_PHASE_PRE, 40, "chk");
+	nsp_object *dchk = add(&m, NSP_KIND_DOMAIN_CONSTRAINT, NSP_PHASE_PRE, 41, "dchk");
+	nsp_object *tbl = add(&m, NSP_KIND_TABLE, NSP_PHASE_PRE, 42, "t");
 	Neosync__Plugin__V1__SchemaPluginOptions opts = NEOSYNC__PLUGIN__V1__SCHEMA_PLUGIN_OPTIONS__INIT;
 	assert_int_equal(nsp_plan_assign_phases(&m, &opts), 0);
-	assert_int_equal(chk->phase, PRE);
+	assert_int_equal(chk->phase, NSP_PHASE_PRE);
 	Neosync__Plugin__V1__DeferrableKind defer[] = {
 		NEOSYNC__PLUGIN__V1__DEFERRABLE_KIND__DEFERRABLE_KIND_CHECK_CONSTRAINTS};
 	opts.defer = defer;
 	opts.n_defer = 1;
 	assert_int_equal(nsp_plan_assign_phases(&m, &opts), 0);
-	assert_int_equal(chk->phase, POST);
-	assert_int_equal(dchk->phase, PRE);
-	assert_int_equal(tbl->phase, PRE);
+	assert_int_equal(chk->phase, NSP_PHASE_POST);
+	assert_int_equal(dchk->phase, NSP_PHASE_PRE);
+	assert_int_equal(tbl->phase, NSP_PHASE_PRE);
 	nsp_model_free(&m);
 }
 
@@ -134,8 +131,8 @@ static void test_cycle_is_broken_and_reported(void **state)
 	(void)state;
 	nsp_model m;
 	assert_int_equal(nsp_model_init(&m), 0);
-	nsp_object *a = add(&m, K(VIEW), POST, 50, "a");
-	nsp_object *b = add(&m, K(VIEW), POST, 51, "b");
+	nsp_object *a = add(&m, NSP_KIND_VIEW, NSP_PHASE_POST, 50, "a");
+	nsp_object *b = add(&m, NSP_KIND_VIEW, NSP_PHASE_POST, 51, "b");
 	assert_int_equal(nsp_object_needs(a, b->index), 0);
 	assert_int_equal(nsp_object_needs(b, a->index), 0);
 	size_t *order = NULL;
@@ -153,11 +150,11 @@ static void test_plan_message_ids_and_dependencies(void **state)
 	(void)state;
 	nsp_model m;
 	assert_int_equal(nsp_model_init(&m), 0);
-	nsp_object *idx = add(&m, K(INDEX), POST, 60, "i");
-	nsp_object *t = add(&m, K(TABLE), PRE, 61, "t");
+	nsp_object *idx = add(&m, NSP_KIND_INDEX, NSP_PHASE_POST, 60, "i");
+	nsp_object *t = add(&m, NSP_KIND_TABLE, NSP_PHASE_PRE, 61, "t");
 	assert_int_equal(nsp_object_needs(idx, t->index), 0);
 	assert_int_equal(nsp_object_set_table(idx, 61, "\"public\".\"t\"",
-					      NEOSYNC__PLUGIN__V1__LOCK_MODE__LOCK_MODE_SHARE),
+					      NSP_LOCK_SHARE),
 			 0);
 	Neosync__Plugin__V1__Plan *plan = NULL;
 	nsp_error err;
@@ -170,7 +167,7 @@ static void test_plan_message_ids_and_dependencies(void **state)
 	assert_int_equal(plan->steps[1]->n_depends_on, 1);
 	assert_int_equal(plan->steps[1]->depends_on[0], 1);
 	assert_int_equal(plan->steps[1]->n_locks, 1);
-	assert_int_equal(plan->steps[1]->locks[0]->mode, NEOSYNC__PLUGIN__V1__LOCK_MODE__LOCK_MODE_SHARE);
+	assert_int_equal(plan->steps[1]->locks[0]->mode, NSP_LOCK_SHARE);
 	assert_string_equal(plan->job_id, "job-1");
 	/* The plan survives a round trip through its wire form. */
 	size_t len = neosync__plugin__v1__plan__get_packed_size(plan);

@@ -11,16 +11,14 @@
 
 #include "plan_verify.h"
 #include "small_plan.h"
-
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
-#define POST NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC
+#include "model_enums.h"
 
 /* One post-sync step with the given kind and SQL: does the verifier accept it? */
 static bool accepted(int kind, const char *sql)
 {
 	Neosync__Plugin__V1__Step s = NEOSYNC__PLUGIN__V1__STEP__INIT;
 	s.id = 7;
-	s.phase = POST;
+	s.phase = NSP_PHASE_POST;
 	s.kind = (Neosync__Plugin__V1__ObjectKind)kind;
 	s.identity = "x";
 	s.sql = (char *)sql;
@@ -36,64 +34,64 @@ static void test_structural_verification(void **state)
 {
 	(void)state;
 	/* shapes the planner emits */
-	assert_true(accepted(K(INDEX), "CREATE INDEX \"i\" ON \"public\".\"t\" USING btree (lower(\"n\")) WHERE (\"n\" <> 'a;b');"));
-	assert_true(accepted(K(FOREIGN_KEY), "ALTER TABLE ONLY \"public\".\"b\" ADD CONSTRAINT \"f\" FOREIGN KEY (a) REFERENCES public.drop(id) ON DELETE SET NULL NOT VALID;"));
-	assert_true(accepted(K(FOREIGN_KEY), "ALTER TABLE \"public\".\"b\" VALIDATE CONSTRAINT \"f\";"));
-	assert_true(accepted(K(SEQUENCE_VALUE), "SELECT pg_catalog.setval('\"public\".\"s\"', -5, false);"));
-	assert_true(accepted(K(MATVIEW_REFRESH), "REFRESH MATERIALIZED VIEW \"public\".\"m\";"));
-	assert_true(accepted(K(COMMENT), "COMMENT ON TABLE \"public\".\"t\" IS E'a\\'; DROP TABLE x; --';"));
-	assert_true(accepted(K(FUNCTION), "CREATE OR REPLACE FUNCTION public.f(x integer)\n RETURNS integer\n LANGUAGE sql\nBEGIN ATOMIC\n SELECT CASE WHEN x > 0 THEN 1 END;\n SELECT 2;\nEND;"));
-	assert_true(accepted(K(FUNCTION), "CREATE FUNCTION public.g() RETURNS text LANGUAGE plpgsql AS $f$ BEGIN RETURN 'x'; DROP TABLE y; END $f$;"));
-	assert_true(accepted(K(OWNER), "ALTER SCHEMA s OWNER TO \"app\";"));
-	assert_true(accepted(K(ACL), "GRANT SELECT ON TABLE \"public\".\"t\" TO \"app\";"));
-	assert_true(accepted(K(ACL), "REVOKE ALL ON SCHEMA public FROM PUBLIC, \"app\";\nGRANT UPDATE(\"n\"), SELECT(\"n\") ON TABLE \"public\".\"t\" TO \"app\" WITH GRANT OPTION;"));
+	assert_true(accepted(NSP_KIND_INDEX, "CREATE INDEX \"i\" ON \"public\".\"t\" USING btree (lower(\"n\")) WHERE (\"n\" <> 'a;b');"));
+	assert_true(accepted(NSP_KIND_FOREIGN_KEY, "ALTER TABLE ONLY \"public\".\"b\" ADD CONSTRAINT \"f\" FOREIGN KEY (a) REFERENCES public.drop(id) ON DELETE SET NULL NOT VALID;"));
+	assert_true(accepted(NSP_KIND_FOREIGN_KEY, "ALTER TABLE \"public\".\"b\" VALIDATE CONSTRAINT \"f\";"));
+	assert_true(accepted(NSP_KIND_SEQUENCE_VALUE, "SELECT pg_catalog.setval('\"public\".\"s\"', -5, false);"));
+	assert_true(accepted(NSP_KIND_MATVIEW_REFRESH, "REFRESH MATERIALIZED VIEW \"public\".\"m\";"));
+	assert_true(accepted(NSP_KIND_COMMENT, "COMMENT ON TABLE \"public\".\"t\" IS E'a\\'; DROP TABLE x; --';"));
+	assert_true(accepted(NSP_KIND_FUNCTION, "CREATE OR REPLACE FUNCTION public.f(x integer)\n RETURNS integer\n LANGUAGE sql\nBEGIN ATOMIC\n SELECT CASE WHEN x > 0 THEN 1 END;\n SELECT 2;\nEND;"));
+	assert_true(accepted(NSP_KIND_FUNCTION, "CREATE FUNCTION public.g() RETURNS text LANGUAGE plpgsql AS $f$ BEGIN RETURN 'x'; DROP TABLE y; END $f$;"));
+	assert_true(accepted(NSP_KIND_OWNER, "ALTER SCHEMA s OWNER TO \"app\";"));
+	assert_true(accepted(NSP_KIND_ACL, "GRANT SELECT ON TABLE \"public\".\"t\" TO \"app\";"));
+	assert_true(accepted(NSP_KIND_ACL, "REVOKE ALL ON SCHEMA public FROM PUBLIC, \"app\";\nGRANT UPDATE(\"n\"), SELECT(\"n\") ON TABLE \"public\".\"t\" TO \"app\" WITH GRANT OPTION;"));
 	/* a grant by a role holding the grant option, made as that role for the transaction */
-	assert_true(accepted(K(ACL), "REVOKE ALL ON TABLE t FROM PUBLIC, o, \"r1\" CASCADE;\nGRANT SELECT ON TABLE t TO \"r1\" WITH GRANT OPTION;\nSET LOCAL ROLE \"r1\";\nGRANT SELECT ON TABLE t TO r2;\nRESET ROLE;"));
-	assert_false(accepted(K(ACL), "SET ROLE \"r1\";\nGRANT SELECT ON TABLE t TO r2;"));
-	assert_false(accepted(K(ACL), "SET LOCAL ROLE r1, r2;"));
-	assert_false(accepted(K(ACL), "SET LOCAL ROLE r1;\nALTER ROLE r1 SUPERUSER;"));
-	assert_false(accepted(K(OWNER), "SET LOCAL ROLE r1;\nALTER TABLE t OWNER TO r1;"));
-	assert_true(accepted(K(ACL), "ALTER DEFAULT PRIVILEGES FOR ROLE \"app\" REVOKE ALL ON TABLES FROM PUBLIC, \"app\";\nALTER DEFAULT PRIVILEGES FOR ROLE app IN SCHEMA \"s\" GRANT SELECT ON TABLES TO \"r\";"));
-	assert_true(accepted(K(TRIGGER), "CREATE TRIGGER t BEFORE INSERT ON public.b FOR EACH ROW EXECUTE FUNCTION public.f();\nALTER TABLE \"public\".\"b\" DISABLE TRIGGER \"t\";"));
-	assert_true(accepted(K(MATERIALIZED_VIEW), "CREATE MATERIALIZED VIEW \"public\".\"m\" AS SELECT 1 AS x WITH NO DATA;"));
-	assert_true(accepted(K(INDEX), "CREATE INDEX \"x\"\"; DROP TABLE y; --\" ON \"public\".\"t\" (a) /* /* nested */ ; */;"));
+	assert_true(accepted(NSP_KIND_ACL, "REVOKE ALL ON TABLE t FROM PUBLIC, o, \"r1\" CASCADE;\nGRANT SELECT ON TABLE t TO \"r1\" WITH GRANT OPTION;\nSET LOCAL ROLE \"r1\";\nGRANT SELECT ON TABLE t TO r2;\nRESET ROLE;"));
+	assert_false(accepted(NSP_KIND_ACL, "SET ROLE \"r1\";\nGRANT SELECT ON TABLE t TO r2;"));
+	assert_false(accepted(NSP_KIND_ACL, "SET LOCAL ROLE r1, r2;"));
+	assert_false(accepted(NSP_KIND_ACL, "SET LOCAL ROLE r1;\nALTER ROLE r1 SUPERUSER;"));
+	assert_false(accepted(NSP_KIND_OWNER, "SET LOCAL ROLE r1;\nALTER TABLE t OWNER TO r1;"));
+	assert_true(accepted(NSP_KIND_ACL, "ALTER DEFAULT PRIVILEGES FOR ROLE \"app\" REVOKE ALL ON TABLES FROM PUBLIC, \"app\";\nALTER DEFAULT PRIVILEGES FOR ROLE app IN SCHEMA \"s\" GRANT SELECT ON TABLES TO \"r\";"));
+	assert_true(accepted(NSP_KIND_TRIGGER, "CREATE TRIGGER t BEFORE INSERT ON public.b FOR EACH ROW EXECUTE FUNCTION public.f();\nALTER TABLE \"public\".\"b\" DISABLE TRIGGER \"t\";"));
+	assert_true(accepted(NSP_KIND_MATERIALIZED_VIEW, "CREATE MATERIALIZED VIEW \"public\".\"m\" AS SELECT 1 AS x WITH NO DATA;"));
+	assert_true(accepted(NSP_KIND_INDEX, "CREATE INDEX \"x\"\"; DROP TABLE y; --\" ON \"public\".\"t\" (a) /* /* nested */ ; */;"));
 
 	/* injected and forbidden statements */
-	assert_false(accepted(K(FOREIGN_KEY), "ALTER TABLE \"public\".\"b\" VALIDATE CONSTRAINT \"f\"; DROP TABLE \"public\".\"a\";"));
-	assert_false(accepted(K(INDEX), "DROP TABLE \"public\".\"a\"; CREATE INDEX i ON t (a);"));
-	assert_false(accepted(K(INDEX), "CREATE INDEX i ON t (a); -- x\nDELETE FROM t;"));
-	assert_false(accepted(K(INDEX), "CREATE INDEX i ON t (a) /* x */; TRUNCATE t;"));
-	assert_false(accepted(K(COMMENT), "COMMENT ON TABLE t IS 'a'; COPY t TO PROGRAM 'id';"));
-	assert_false(accepted(K(SEQUENCE_VALUE), "SELECT pg_catalog.setval('s', 1, true); SELECT pg_catalog.pg_sleep(100);"));
-	assert_false(accepted(K(SEQUENCE_VALUE), "SELECT pg_catalog.setval('s', (SELECT count(*) FROM pg_authid), true);"));
-	assert_false(accepted(K(INDEX), "CREATE INDEX i ON t ((pg_catalog.pg_read_file('/etc/passwd')));"));
-	assert_false(accepted(K(VIEW), "CREATE VIEW v AS SELECT \"lo_import\"('/etc/passwd');"));
-	assert_false(accepted(K(MATERIALIZED_VIEW), "CREATE MATERIALIZED VIEW m AS SELECT 1 WITH DATA;"));
-	assert_false(accepted(K(TABLE), "CREATE TABLE t AS SELECT * FROM pg_authid;"));
-	assert_false(accepted(K(TABLE), "ALTER TABLE t DROP COLUMN a;"));
-	assert_false(accepted(K(INDEX), "ALTER TABLE t ADD CONSTRAINT c CHECK (true), RENAME TO u;"));
-	assert_false(accepted(K(CHECK_CONSTRAINT), "ALTER TABLE t ALTER COLUMN a TYPE text USING (f(a));"));
-	assert_false(accepted(K(CHECK_CONSTRAINT), "ALTER TABLE t OWNER TO evil;"));
-	assert_false(accepted(K(ACL), "GRANT pg_execute_server_program TO app;"));
-	assert_false(accepted(K(ACL), "ALTER DEFAULT PRIVILEGES FOR ROLE app GRANT pg_execute_server_program TO ROLE app;"));
-	assert_false(accepted(K(ACL), "ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO app; ALTER ROLE app SUPERUSER;"));
-	assert_false(accepted(K(ACL), "ALTER ROLE app SUPERUSER;"));
-	assert_false(accepted(K(OWNER), "ALTER ROLE app OWNER TO x;"));
-	assert_false(accepted(K(FUNCTION), "CREATE FUNCTION f() RETURNS int LANGUAGE c AS '/tmp/evil.so', 'f';"));
-	assert_false(accepted(K(INDEX), "DO $$ BEGIN PERFORM 1; END $$;"));
-	assert_false(accepted(K(INDEX), "SET ROLE postgres; CREATE INDEX i ON t (a);"));
-	assert_false(accepted(K(INDEX), "COMMIT; CREATE INDEX i ON t (a);"));
-	assert_false(accepted(K(COMMENT), "CREATE INDEX i ON t (a);")); /* the wrong kind */
+	assert_false(accepted(NSP_KIND_FOREIGN_KEY, "ALTER TABLE \"public\".\"b\" VALIDATE CONSTRAINT \"f\"; DROP TABLE \"public\".\"a\";"));
+	assert_false(accepted(NSP_KIND_INDEX, "DROP TABLE \"public\".\"a\"; CREATE INDEX i ON t (a);"));
+	assert_false(accepted(NSP_KIND_INDEX, "CREATE INDEX i ON t (a); -- x\nDELETE FROM t;"));
+	assert_false(accepted(NSP_KIND_INDEX, "CREATE INDEX i ON t (a) /* x */; TRUNCATE t;"));
+	assert_false(accepted(NSP_KIND_COMMENT, "COMMENT ON TABLE t IS 'a'; COPY t TO PROGRAM 'id';"));
+	assert_false(accepted(NSP_KIND_SEQUENCE_VALUE, "SELECT pg_catalog.setval('s', 1, true); SELECT pg_catalog.pg_sleep(100);"));
+	assert_false(accepted(NSP_KIND_SEQUENCE_VALUE, "SELECT pg_catalog.setval('s', (SELECT count(*) FROM pg_authid), true);"));
+	assert_false(accepted(NSP_KIND_INDEX, "CREATE INDEX i ON t ((pg_catalog.pg_read_file('/etc/passwd')));"));
+	assert_false(accepted(NSP_KIND_VIEW, "CREATE VIEW v AS SELECT \"lo_import\"('/etc/passwd');"));
+	assert_false(accepted(NSP_KIND_MATERIALIZED_VIEW, "CREATE MATERIALIZED VIEW m AS SELECT 1 WITH DATA;"));
+	assert_false(accepted(NSP_KIND_TABLE, "CREATE TABLE t AS SELECT * FROM pg_authid;"));
+	assert_false(accepted(NSP_KIND_TABLE, "ALTER TABLE t DROP COLUMN a;"));
+	assert_false(accepted(NSP_KIND_INDEX, "ALTER TABLE t ADD CONSTRAINT c CHECK (true), RENAME TO u;"));
+	assert_false(accepted(NSP_KIND_CHECK_CONSTRAINT, "ALTER TABLE t ALTER COLUMN a TYPE text USING (f(a));"));
+	assert_false(accepted(NSP_KIND_CHECK_CONSTRAINT, "ALTER TABLE t OWNER TO evil;"));
+	assert_false(accepted(NSP_KIND_ACL, "GRANT pg_execute_server_program TO app;"));
+	assert_false(accepted(NSP_KIND_ACL, "ALTER DEFAULT PRIVILEGES FOR ROLE app GRANT pg_execute_server_program TO ROLE app;"));
+	assert_false(accepted(NSP_KIND_ACL, "ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO app; ALTER ROLE app SUPERUSER;"));
+	assert_false(accepted(NSP_KIND_ACL, "ALTER ROLE app SUPERUSER;"));
+	assert_false(accepted(NSP_KIND_OWNER, "ALTER ROLE app OWNER TO x;"));
+	assert_false(accepted(NSP_KIND_FUNCTION, "CREATE FUNCTION f() RETURNS int LANGUAGE c AS '/tmp/evil.so', 'f';"));
+	assert_false(accepted(NSP_KIND_INDEX, "DO $$ BEGIN PERFORM 1; END $$;"));
+	assert_false(accepted(NSP_KIND_INDEX, "SET ROLE postgres; CREATE INDEX i ON t (a);"));
+	assert_false(accepted(NSP_KIND_INDEX, "COMMIT; CREATE INDEX i ON t (a);"));
+	assert_false(accepted(NSP_KIND_COMMENT, "CREATE INDEX i ON t (a);")); /* the wrong kind */
 	/* BEGIN ATOMIC: the body ends at the first END after a semicolon, as in the server */
-	assert_false(accepted(K(FUNCTION), "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT t.case FROM t; END; DROP TABLE x; END;"));
-	assert_false(accepted(K(FUNCTION), "CREATE FUNCTION f() RETURNS int LANGUAGE sql RETURN 1; BEGIN; DROP TABLE x; END;"));
+	assert_false(accepted(NSP_KIND_FUNCTION, "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT t.case FROM t; END; DROP TABLE x; END;"));
+	assert_false(accepted(NSP_KIND_FUNCTION, "CREATE FUNCTION f() RETURNS int LANGUAGE sql RETURN 1; BEGIN; DROP TABLE x; END;"));
 	/* unterminated quotes and comments: the server refuses the whole string, and so do we */
-	assert_false(accepted(K(INDEX), "CREATE INDEX i ON t (a); 'unterminated"));
-	assert_false(accepted(K(INDEX), "CREATE INDEX i ON t (a) /* never closed"));
-	assert_false(accepted(K(INDEX), "CREATE INDEX i ON t (a $$;DROP TABLE x;"));
+	assert_false(accepted(NSP_KIND_INDEX, "CREATE INDEX i ON t (a); 'unterminated"));
+	assert_false(accepted(NSP_KIND_INDEX, "CREATE INDEX i ON t (a) /* never closed"));
+	assert_false(accepted(NSP_KIND_INDEX, "CREATE INDEX i ON t (a $$;DROP TABLE x;"));
 	/* with standard_conforming_strings off, '\'' hides nothing either */
-	assert_false(accepted(K(COMMENT), "COMMENT ON TABLE t IS 'a\\'; DROP TABLE x; --';"));
-	assert_false(accepted(K(INDEX), ""
+	assert_false(accepted(NSP_KIND_COMMENT, "COMMENT ON TABLE t IS 'a\\'; DROP TABLE x; --';"));
+	assert_false(accepted(NSP_KIND_INDEX, ""
 		"CREATE INDEX i ON t (a) WHERE b = 'x\\'; DROP TABLE t; SELECT '';"));
 }
 
@@ -121,9 +119,9 @@ static void test_signatures(void **state)
 	p.s2.n_depends_on = 0;
 	assert_int_equal(nsp_plan_verify_with_key(&p.plan, key, sizeof(key) - 1, &err), -1);
 	p.s2.n_depends_on = 1;
-	p.s1.phase = POST;
+	p.s1.phase = NSP_PHASE_POST;
 	assert_int_equal(nsp_plan_verify_with_key(&p.plan, key, sizeof(key) - 1, &err), -1);
-	p.s1.phase = NEOSYNC__PLUGIN__V1__PHASE__PHASE_PRE_SYNC;
+	p.s1.phase = NSP_PHASE_PRE;
 	assert_int_equal(nsp_plan_verify_with_key(&p.plan, key, sizeof(key) - 1, &err), 0);
 	free(p.plan.integrity.data);
 	p.plan.integrity.data = NULL;
@@ -164,7 +162,7 @@ static void test_graph_checks(void **state)
 	p.s2.id = 2;
 	p.s2.kind = (Neosync__Plugin__V1__ObjectKind)77;
 	assert_int_equal(nsp_plan_verify_graph(&p.plan, &err), -1);
-	p.s2.kind = K(INDEX);
+	p.s2.kind = NSP_KIND_INDEX;
 	p.plan.format_version = 2;
 	assert_int_equal(nsp_plan_verify_graph(&p.plan, &err), -1);
 	p.plan.format_version = 1;

@@ -9,9 +9,7 @@
 #include <string.h>
 
 #include "post_sched.h"
-
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
-#define LOCK(x) NEOSYNC__PLUGIN__V1__LOCK_MODE__LOCK_MODE_##x
+#include "model_enums.h"
 
 enum { MAX_STEPS = 16 };
 
@@ -41,7 +39,7 @@ static void add(test_plan *t, int kind, uint64_t cost, const char *sql, const ch
 	Neosync__Plugin__V1__Step *s = &t->steps[n];
 	neosync__plugin__v1__step__init(s);
 	s->id = (uint32_t)n + 1;
-	s->phase = NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC;
+	s->phase = NSP_PHASE_POST;
 	s->kind = (Neosync__Plugin__V1__ObjectKind)kind;
 	s->cost = cost;
 	s->sql = (char *)sql;
@@ -62,7 +60,7 @@ static void add(test_plan *t, int kind, uint64_t cost, const char *sql, const ch
 
 static void index_step(test_plan *t, uint64_t cost, const char *relation)
 {
-	add(t, K(INDEX), cost, "CREATE INDEX ...", relation, LOCK(SHARE), 0, 0);
+	add(t, NSP_KIND_INDEX, cost, "CREATE INDEX ...", relation, NSP_LOCK_SHARE, 0, 0);
 }
 
 static void build(nsp_sched *s, test_plan *t)
@@ -79,7 +77,7 @@ static void test_largest_work_first_catalog_only_before_all(void **state)
 	index_step(&t, 10, "a");
 	index_step(&t, 300, "b");
 	index_step(&t, 20, "c");
-	add(&t, K(COMMENT), 0, "COMMENT ON ...", NULL, 0, 0, 0);
+	add(&t, NSP_KIND_COMMENT, 0, "COMMENT ON ...", NULL, 0, 0, 0);
 	nsp_sched s;
 	build(&s, &t);
 	assert_int_equal(s.nready, 4);
@@ -97,8 +95,8 @@ static void test_critical_path_beats_a_larger_single_step(void **state)
 	test_plan t;
 	plan_init(&t);
 	index_step(&t, 100, "a");                                    /* 1: alone, 100 */
-	add(&t, K(PRIMARY_KEY), 60, "ALTER TABLE b ADD PRIMARY KEY", "b", LOCK(ACCESS_EXCLUSIVE), 0, 0);
-	add(&t, K(FOREIGN_KEY), 80, "ALTER TABLE c VALIDATE CONSTRAINT f", "c", LOCK(SHARE_UPDATE_EXCLUSIVE), 2, 0);
+	add(&t, NSP_KIND_PRIMARY_KEY, 60, "ALTER TABLE b ADD PRIMARY KEY", "b", NSP_LOCK_ACCESS_EXCLUSIVE, 0, 0);
+	add(&t, NSP_KIND_FOREIGN_KEY, 80, "ALTER TABLE c VALIDATE CONSTRAINT f", "c", NSP_LOCK_SHARE_UPDATE_EXCLUSIVE, 2, 0);
 	nsp_sched s;
 	build(&s, &t);
 	assert_int_equal(s.nodes[1].priority, 140); /* own 60 + its dependent's 80 */
@@ -115,7 +113,7 @@ static void test_lock_conflicts(void **state)
 	plan_init(&t);
 	index_step(&t, 50, "a");
 	index_step(&t, 40, "a"); /* SHARE and SHARE: together */
-	add(&t, K(CHECK_CONSTRAINT), 30, "ALTER TABLE a ADD CONSTRAINT c CHECK (x)", "a", LOCK(ACCESS_EXCLUSIVE), 0, 0);
+	add(&t, NSP_KIND_CHECK_CONSTRAINT, 30, "ALTER TABLE a ADD CONSTRAINT c CHECK (x)", "a", NSP_LOCK_ACCESS_EXCLUSIVE, 0, 0);
 	index_step(&t, 10, "b");
 	nsp_sched s;
 	build(&s, &t);
@@ -151,9 +149,9 @@ static void test_a_failure_blocks_its_dependents_only(void **state)
 	(void)state;
 	test_plan t;
 	plan_init(&t);
-	add(&t, K(PRIMARY_KEY), 10, "ALTER TABLE a ADD PRIMARY KEY", "a", LOCK(ACCESS_EXCLUSIVE), 0, 0);
-	add(&t, K(FOREIGN_KEY), 0, "ALTER TABLE b ADD CONSTRAINT f ... NOT VALID", "b", LOCK(SHARE_ROW_EXCLUSIVE), 1, 0);
-	add(&t, K(FOREIGN_KEY), 5, "ALTER TABLE b VALIDATE CONSTRAINT f", "b", LOCK(SHARE_UPDATE_EXCLUSIVE), 2, 0);
+	add(&t, NSP_KIND_PRIMARY_KEY, 10, "ALTER TABLE a ADD PRIMARY KEY", "a", NSP_LOCK_ACCESS_EXCLUSIVE, 0, 0);
+	add(&t, NSP_KIND_FOREIGN_KEY, 0, "ALTER TABLE b ADD CONSTRAINT f ... NOT VALID", "b", NSP_LOCK_SHARE_ROW_EXCLUSIVE, 1, 0);
+	add(&t, NSP_KIND_FOREIGN_KEY, 5, "ALTER TABLE b VALIDATE CONSTRAINT f", "b", NSP_LOCK_SHARE_UPDATE_EXCLUSIVE, 2, 0);
 	index_step(&t, 1, "c");
 	nsp_sched s;
 	build(&s, &t);
@@ -176,7 +174,7 @@ static void test_dependents_wait_for_every_dependency(void **state)
 	plan_init(&t);
 	index_step(&t, 10, "a");
 	index_step(&t, 10, "b");
-	add(&t, K(VIEW), 0, "CREATE VIEW v ...", NULL, 0, 1, 2);
+	add(&t, NSP_KIND_VIEW, 0, "CREATE VIEW v ...", NULL, 0, 1, 2);
 	nsp_sched s;
 	build(&s, &t);
 	assert_int_equal(s.nready, 2);
@@ -213,7 +211,7 @@ static void test_batch_takes_cheap_steps_until_one_does_not_fit(void **state)
 	plan_init(&t);
 	index_step(&t, 0, "a");
 	index_step(&t, 0, "b");
-	add(&t, K(PRIMARY_KEY), 0, "ALTER TABLE a ADD PRIMARY KEY USING INDEX i", "a", LOCK(ACCESS_EXCLUSIVE), 0, 0);
+	add(&t, NSP_KIND_PRIMARY_KEY, 0, "ALTER TABLE a ADD PRIMARY KEY USING INDEX i", "a", NSP_LOCK_ACCESS_EXCLUSIVE, 0, 0);
 	index_step(&t, 100u << 20, "c"); /* 100 MB: not batchable */
 	index_step(&t, 0, "d");
 	nsp_sched s;
@@ -249,7 +247,7 @@ static void test_batch_steps_that_did_not_run_are_ready_again(void **state)
 	index_step(&t, 0, "a");
 	index_step(&t, 0, "b");
 	index_step(&t, 0, "c");
-	add(&t, K(PRIMARY_KEY), 0, "ALTER TABLE a ADD PRIMARY KEY USING INDEX i", "a", LOCK(ACCESS_EXCLUSIVE), 1, 0);
+	add(&t, NSP_KIND_PRIMARY_KEY, 0, "ALTER TABLE a ADD PRIMARY KEY USING INDEX i", "a", NSP_LOCK_ACCESS_EXCLUSIVE, 1, 0);
 	nsp_sched s;
 	build(&s, &t);
 	size_t out[MAX_STEPS];
@@ -302,10 +300,10 @@ static void test_what_may_share_a_round_trip(void **state)
 	test_plan t;
 	plan_init(&t);
 	index_step(&t, 0, "a");
-	add(&t, K(INDEX), 0, "CREATE INDEX CONCURRENTLY i ON a (x)", "a", LOCK(SHARE_UPDATE_EXCLUSIVE), 0, 0);
+	add(&t, NSP_KIND_INDEX, 0, "CREATE INDEX CONCURRENTLY i ON a (x)", "a", NSP_LOCK_SHARE_UPDATE_EXCLUSIVE, 0, 0);
 	index_step(&t, NSP_SCHED_BATCH_STEP_WORK + 1, "b");
-	add(&t, K(FOREIGN_KEY), 1u << 30, "ALTER TABLE b ADD CONSTRAINT f FOREIGN KEY (x) REFERENCES a NOT VALID", "b",
-	    LOCK(SHARE_ROW_EXCLUSIVE), 0, 0);
+	add(&t, NSP_KIND_FOREIGN_KEY, 1u << 30, "ALTER TABLE b ADD CONSTRAINT f FOREIGN KEY (x) REFERENCES a NOT VALID", "b",
+	    NSP_LOCK_SHARE_ROW_EXCLUSIVE, 0, 0);
 	assert_true(nsp_sched_batchable(&t.steps[0]));
 	assert_false(nsp_sched_batchable(&t.steps[1]));
 	assert_false(nsp_sched_batchable(&t.steps[2]));

@@ -11,10 +11,7 @@
 
 #include "model.h"
 #include "selection.h"
-
-#define K(x) NEOSYNC__PLUGIN__V1__OBJECT_KIND__OBJECT_KIND_##x
-#define PRE NEOSYNC__PLUGIN__V1__PHASE__PHASE_PRE_SYNC
-#define POST NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC
+#include "model_enums.h"
 
 static void test_include_exclude(void **state)
 {
@@ -55,20 +52,20 @@ static void test_apply(void **state)
 	(void)state;
 	nsp_model m;
 	assert_int_equal(nsp_model_init(&m), 0);
-	nsp_object *fn = add(&m, K(FUNCTION), PRE, 1, "trigger_fn");
-	nsp_object *unused_fn = add(&m, K(FUNCTION), PRE, 2, "unused_fn");
-	nsp_object *seq = add(&m, K(SEQUENCE), PRE, 3, "a_id_seq");
-	nsp_object *a = add(&m, K(TABLE), PRE, 10, "a");
-	nsp_object *b = add(&m, K(TABLE), PRE, 11, "b");
-	nsp_object *c = add(&m, K(TABLE), PRE, 12, "c");
-	nsp_object *fk_ab = add(&m, K(FOREIGN_KEY), POST, 20, "a_b_fk");
-	nsp_object *fk_ba = add(&m, K(FOREIGN_KEY), POST, 21, "b_a_fk");
-	nsp_object *trg = add(&m, K(TRIGGER), POST, 22, "a_trg");
-	nsp_object *view_ab = add(&m, K(VIEW), POST, 23, "view_ab");
-	nsp_object *view_a = add(&m, K(VIEW), POST, 24, "view_a");
-	nsp_object *view_c = add(&m, K(VIEW), POST, 25, "view_c");
-	nsp_object *cmt = add(&m, K(COMMENT), PRE, 0, "comment_on_view_ab");
-	nsp_object *setval = add(&m, K(SEQUENCE_VALUE), POST, 0, "setval_a");
+	nsp_object *fn = add(&m, NSP_KIND_FUNCTION, NSP_PHASE_PRE, 1, "trigger_fn");
+	nsp_object *unused_fn = add(&m, NSP_KIND_FUNCTION, NSP_PHASE_PRE, 2, "unused_fn");
+	nsp_object *seq = add(&m, NSP_KIND_SEQUENCE, NSP_PHASE_PRE, 3, "a_id_seq");
+	nsp_object *a = add(&m, NSP_KIND_TABLE, NSP_PHASE_PRE, 10, "a");
+	nsp_object *b = add(&m, NSP_KIND_TABLE, NSP_PHASE_PRE, 11, "b");
+	nsp_object *c = add(&m, NSP_KIND_TABLE, NSP_PHASE_PRE, 12, "c");
+	nsp_object *fk_ab = add(&m, NSP_KIND_FOREIGN_KEY, NSP_PHASE_POST, 20, "a_b_fk");
+	nsp_object *fk_ba = add(&m, NSP_KIND_FOREIGN_KEY, NSP_PHASE_POST, 21, "b_a_fk");
+	nsp_object *trg = add(&m, NSP_KIND_TRIGGER, NSP_PHASE_POST, 22, "a_trg");
+	nsp_object *view_ab = add(&m, NSP_KIND_VIEW, NSP_PHASE_POST, 23, "view_ab");
+	nsp_object *view_a = add(&m, NSP_KIND_VIEW, NSP_PHASE_POST, 24, "view_a");
+	nsp_object *view_c = add(&m, NSP_KIND_VIEW, NSP_PHASE_POST, 25, "view_c");
+	nsp_object *cmt = add(&m, NSP_KIND_COMMENT, NSP_PHASE_PRE, 0, "comment_on_view_ab");
+	nsp_object *setval = add(&m, NSP_KIND_SEQUENCE_VALUE, NSP_PHASE_POST, 0, "setval_a");
 	assert_int_equal(nsp_object_needs(a, seq->index), 0);
 	nsp_object_set_table(fk_ab, 10, "\"public\".\"a\"", 0);
 	assert_int_equal(nsp_object_needs(fk_ab, a->index), 0);
@@ -130,11 +127,11 @@ static void test_partitions_follow_parent(void **state)
 	(void)state;
 	nsp_model m;
 	assert_int_equal(nsp_model_init(&m), 0);
-	nsp_object *parent = add(&m, K(TABLE), PRE, 1, "payment");
-	nsp_object *child = add(&m, K(TABLE), PRE, 2, "payment_p1");
-	nsp_object *grandchild = add(&m, K(TABLE), PRE, 3, "payment_p1_a");
-	nsp_object *att1 = add(&m, K(PARTITION_ATTACH), PRE, 0, "attach_p1");
-	nsp_object *att2 = add(&m, K(PARTITION_ATTACH), PRE, 0, "attach_p1_a");
+	nsp_object *parent = add(&m, NSP_KIND_TABLE, NSP_PHASE_PRE, 1, "payment");
+	nsp_object *child = add(&m, NSP_KIND_TABLE, NSP_PHASE_PRE, 2, "payment_p1");
+	nsp_object *grandchild = add(&m, NSP_KIND_TABLE, NSP_PHASE_PRE, 3, "payment_p1_a");
+	nsp_object *att1 = add(&m, NSP_KIND_PARTITION_ATTACH, NSP_PHASE_PRE, 0, "attach_p1");
+	nsp_object *att2 = add(&m, NSP_KIND_PARTITION_ATTACH, NSP_PHASE_PRE, 0, "attach_p1_a");
 	assert_int_equal(nsp_object_needs(child, parent->index), 0);
 	assert_int_equal(nsp_object_needs(grandchild, child->index), 0);
 	/* Listed grandchild-first, so one pass would miss it. */

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "catalog.h"
+#include "render.h"
 #include "strbuf.h"
 #include "model_enums.h"
 
@@ -10,17 +11,6 @@
 	nsp_error_set((ctx)->err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_INTERNAL, "out of memory reading " what)
 
 enum { P_OID, P_SCHEMA, P_TABLE, P_NAME, P_PERMISSIVE, P_CMD, P_ROLES, P_QUAL, P_CHECK, P_RELID, P_SIZE };
-
-static const char *policy_command(char cmd)
-{
-	switch (cmd) {
-	case 'r': return " FOR SELECT";
-	case 'a': return " FOR INSERT";
-	case 'w': return " FOR UPDATE";
-	case 'd': return " FOR DELETE";
-	default: return ""; /* '*': ALL, the default */
-	}
-}
 
 static int load_row_security(nsp_catalog_ctx *ctx);
 
@@ -56,25 +46,21 @@ int nsp_catalog_load_policies(nsp_catalog_ctx *ctx)
 		const char *schema = nsp_cell(res, i, P_SCHEMA);
 		const char *relname = nsp_cell(res, i, P_TABLE);
 		const char *name = nsp_cell(res, i, P_NAME);
-		const char *roles = nsp_cell(res, i, P_ROLES);
-		const char *qual = nsp_cell(res, i, P_QUAL);
-		const char *check = nsp_cell(res, i, P_CHECK);
 		uint32_t relid = nsp_cell_oid(res, i, P_RELID);
+		nsp_policy_row row = {
+			.schema = schema,
+			.table = relname,
+			.name = name,
+			.permissive = nsp_cell_bool(res, i, P_PERMISSIVE),
+			.cmd = nsp_cell(res, i, P_CMD)[0],
+			.roles = nsp_cell(res, i, P_ROLES),
+			.qual = nsp_cell(res, i, P_QUAL),
+			.check = nsp_cell(res, i, P_CHECK),
+		};
 		nsp_strbuf_reset(&table);
 		nsp_strbuf_append_qualified(&table, schema, relname);
 		nsp_strbuf_reset(&sql);
-		nsp_strbuf_append(&sql, "CREATE POLICY ");
-		nsp_strbuf_append_ident(&sql, name);
-		nsp_strbuf_appendf(&sql, " ON %s%s%s", table.data,
-				   nsp_cell_bool(res, i, P_PERMISSIVE) ? "" : " AS RESTRICTIVE",
-				   policy_command(nsp_cell(res, i, P_CMD)[0]));
-		if (roles != NULL)
-			nsp_strbuf_appendf(&sql, " TO %s", roles);
-		if (qual != NULL)
-			nsp_strbuf_appendf(&sql, " USING (%s)", qual);
-		if (check != NULL)
-			nsp_strbuf_appendf(&sql, " WITH CHECK (%s)", check);
-		nsp_strbuf_append(&sql, ";");
+		nsp_render_policy(&row, &sql);
 		nsp_strbuf_reset(&identity);
 		nsp_strbuf_appendf(&identity, "%s.%s.%s", schema, relname, name);
 		nsp_catref ref = {NSP_CLASS_PG_POLICY, nsp_cell_oid(res, i, P_OID)};
@@ -120,11 +106,8 @@ static int load_row_security(nsp_catalog_ctx *ctx)
 		nsp_strbuf_reset(&table);
 		nsp_strbuf_append_qualified(&table, schema, relname);
 		nsp_strbuf_reset(&sql);
-		if (nsp_cell_bool(res, i, 3))
-			nsp_strbuf_appendf(&sql, "ALTER TABLE %s ENABLE ROW LEVEL SECURITY;", table.data);
-		if (nsp_cell_bool(res, i, 4))
-			nsp_strbuf_appendf(&sql, "%sALTER TABLE ONLY %s FORCE ROW LEVEL SECURITY;",
-					   sql.len > 0 ? "\n" : "", table.data);
+		nsp_row_security_row row = {schema, relname, nsp_cell_bool(res, i, 3), nsp_cell_bool(res, i, 4)};
+		nsp_render_row_security(&row, &sql);
 		nsp_strbuf_reset(&identity);
 		nsp_strbuf_appendf(&identity, "%s.%s (row level security)", schema, relname);
 		if (nsp_catalog_add_table_object(ctx, NSP_KIND_ROW_SECURITY, (nsp_catref){0, 0}, schema, relname,

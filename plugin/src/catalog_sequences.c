@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "catalog.h"
+#include "render.h"
 #include "strbuf.h"
 #include "model_enums.h"
 
@@ -51,33 +52,6 @@ static const char sequences_sql[] =
 	NSP_SQL_NOT_EXT_MEMBER("pg_class", "idt.refobjid") ") "
 	"ORDER BY n.nspname, c.relname";
 
-/* CREATE SEQUENCE as pg_dump writes it (AS only when not bigint). */
-static void render_create(nsp_strbuf *sql, const PGresult *res, int i, bool unlogged_ok)
-{
-	nsp_strbuf_append(sql, "CREATE ");
-	if (unlogged_ok && strcmp(nsp_cell(res, i, C_PERSISTENCE), "u") == 0)
-		nsp_strbuf_append(sql, "UNLOGGED ");
-	nsp_strbuf_append(sql, "SEQUENCE ");
-	nsp_strbuf_append_qualified(sql, nsp_cell(res, i, C_NSPNAME), nsp_cell(res, i, C_RELNAME));
-	if (strcmp(nsp_cell(res, i, C_TYPE), "bigint") != 0)
-		nsp_strbuf_appendf(sql, "\n    AS %s", nsp_cell(res, i, C_TYPE));
-	nsp_strbuf_appendf(sql, "\n    START WITH %s\n    INCREMENT BY %s", nsp_cell(res, i, C_START),
-			   nsp_cell(res, i, C_INCREMENT));
-	const char *minv = nsp_cell(res, i, C_MIN), *maxv = nsp_cell(res, i, C_MAX);
-	if (minv)
-		nsp_strbuf_appendf(sql, "\n    MINVALUE %s", minv);
-	else
-		nsp_strbuf_append(sql, "\n    NO MINVALUE");
-	if (maxv)
-		nsp_strbuf_appendf(sql, "\n    MAXVALUE %s", maxv);
-	else
-		nsp_strbuf_append(sql, "\n    NO MAXVALUE");
-	nsp_strbuf_appendf(sql, "\n    CACHE %s", nsp_cell(res, i, C_CACHE));
-	if (nsp_cell_bool(res, i, C_CYCLE))
-		nsp_strbuf_append(sql, "\n    CYCLE");
-	nsp_strbuf_append(sql, ";");
-}
-
 /* One query that reads the state of every readable sequence: pg_sequences.last_value is NULL
  * whenever is_called is false, which would lose a RESTART WITH or setval(.., false) position,
  * so we read the sequence relations themselves, as pg_dump does, but in one round trip. */
@@ -115,7 +89,19 @@ static int add_definition(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 	char identity[600];
 	snprintf(identity, sizeof(identity), "%s.%s", nsp, rel);
 	nsp_strbuf_reset(sql);
-	render_create(sql, res, i, ctx->server_version >= 150000);
+	nsp_sequence_row row = {
+		.schema = nsp,
+		.name = rel,
+		.type = nsp_cell(res, i, C_TYPE),
+		.start = nsp_cell(res, i, C_START),
+		.increment = nsp_cell(res, i, C_INCREMENT),
+		.cache = nsp_cell(res, i, C_CACHE),
+		.min = nsp_cell(res, i, C_MIN),
+		.max = nsp_cell(res, i, C_MAX),
+		.cycle = nsp_cell_bool(res, i, C_CYCLE),
+		.unlogged = ctx->server_version >= 150000 && strcmp(nsp_cell(res, i, C_PERSISTENCE), "u") == 0,
+	};
+	nsp_render_sequence(&row, sql);
 	nsp_catref ref = {NSP_CLASS_PG_CLASS, nsp_cell_oid(res, i, C_OID)};
 	nsp_object *o = nsp_strbuf_failed(sql) ? NULL
 			: nsp_model_add(ctx->model, NSP_KIND_SEQUENCE, NSP_PHASE_PRE, ref, nsp, rel, identity, sql->data);
@@ -130,13 +116,8 @@ static int add_definition(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 	/* Separate from the definition: the table's DEFAULT nextval() needs the sequence first,
 	 * and OWNED BY needs the table. */
 	nsp_strbuf_reset(sql);
-	nsp_strbuf_append(sql, "ALTER SEQUENCE ");
-	nsp_strbuf_append_qualified(sql, nsp, rel);
-	nsp_strbuf_append(sql, " OWNED BY ");
-	nsp_strbuf_append_qualified(sql, nsp_cell(res, i, C_OWNER_NSP), nsp_cell(res, i, C_OWNER_REL));
-	nsp_strbuf_append_char(sql, '.');
-	nsp_strbuf_append_ident(sql, nsp_cell(res, i, C_OWNER_COL));
-	nsp_strbuf_append(sql, ";");
+	nsp_render_sequence_owned_by(nsp, rel, nsp_cell(res, i, C_OWNER_NSP), nsp_cell(res, i, C_OWNER_REL),
+				     nsp_cell(res, i, C_OWNER_COL), sql);
 	snprintf(identity, sizeof(identity), "%s.%s OWNED BY", nsp, rel);
 	nsp_object *ob = nsp_strbuf_failed(sql) ? NULL
 			 : nsp_model_add(ctx->model, NSP_KIND_SEQUENCE, NSP_PHASE_PRE, (nsp_catref){0, 0}, nsp, rel,
@@ -149,22 +130,15 @@ static int add_definition(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 
 /* The post-sync setval() step of a sequence (plain or identity). */
 static int add_value(nsp_catalog_ctx *ctx, const PGresult *res, int i, const PGresult *vals,
-		     int vrow, size_t seq_index, nsp_strbuf *sql, nsp_strbuf *name)
+		     int vrow, size_t seq_index, nsp_strbuf *sql)
 {
 	const char *nsp = nsp_cell(res, i, C_NSPNAME), *rel = nsp_cell(res, i, C_RELNAME);
 	char identity[600];
 	snprintf(identity, sizeof(identity), "%s.%s", nsp, rel);
-	nsp_strbuf_reset(name);
-	nsp_strbuf_append_qualified(name, nsp, rel);
 	nsp_strbuf_reset(sql);
-	nsp_strbuf_append(sql, "SELECT pg_catalog.setval(");
-	nsp_strbuf_append_literal(sql, name->data);
-	if (vrow >= 0)
-		nsp_strbuf_appendf(sql, ", %s, %s);", nsp_cell(vals, vrow, 1),
-				   nsp_cell_bool(vals, vrow, 2) ? "true" : "false");
-	else /* unreadable: the start position, so the step is still well formed */
-		nsp_strbuf_appendf(sql, ", %s, false);", nsp_cell(res, i, C_START));
-	if (nsp_strbuf_failed(name) || nsp_strbuf_failed(sql))
+	/* unreadable (vrow < 0): the start position, so the step is still well formed */
+	if (!(vrow >= 0 ? nsp_render_sequence_value(nsp, rel, nsp_cell(vals, vrow, 1), nsp_cell_bool(vals, vrow, 2), sql)
+			: nsp_render_sequence_value(nsp, rel, nsp_cell(res, i, C_START), false, sql)))
 		return -1;
 	nsp_object *o = nsp_model_add(ctx->model, NSP_KIND_SEQUENCE_VALUE, NSP_PHASE_POST, (nsp_catref){0, 0}, nsp,
 				      rel, identity, sql->data);
@@ -194,9 +168,8 @@ int nsp_catalog_load_sequences(nsp_catalog_ctx *ctx)
 	}
 	int n = PQntuples(res);
 	int *vrow = malloc((size_t)(n ? n : 1) * sizeof(*vrow));
-	nsp_strbuf sql, name;
+	nsp_strbuf sql;
 	nsp_strbuf_init(&sql);
-	nsp_strbuf_init(&name);
 	int rc = vrow == NULL ? -1 : 0;
 	for (int i = 0; i < n && rc == 0; i++)
 		vrow[i] = -1;
@@ -210,13 +183,12 @@ int nsp_catalog_load_sequences(nsp_catalog_ctx *ctx)
 		if (nsp_cell_oid(res, i, C_IDENTITY_TABLE) == 0)
 			rc = add_definition(ctx, res, i, &sql, &seq_index);
 		if (rc == 0)
-			rc = add_value(ctx, res, i, vals, vrow[i], seq_index, &sql, &name);
+			rc = add_value(ctx, res, i, vals, vrow[i], seq_index, &sql);
 	}
 	free(vrow);
 	PQclear(vals);
 	PQclear(res);
 	nsp_strbuf_free(&sql);
-	nsp_strbuf_free(&name);
 	if (rc != 0)
 		return nsp_error_set(ctx->err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_INTERNAL,
 				     "out of memory reading sequences");

@@ -1,5 +1,5 @@
 /* DDL rendering from catalog rows, without a server (render.h): what pg_dump writes for the same
- * catalog rows, with awkward names quoted. */
+ * catalog rows (policies, row-level security, sequences), with awkward names quoted. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -89,6 +89,49 @@ static void test_row_security(void **state)
 	free(sql);
 }
 
+static void test_sequence_defaults(void **state)
+{
+	(void)state;
+	nsp_sequence_row r = {.schema = "public", .name = "s", .type = "bigint", .start = "1", .increment = "1",
+			      .cache = "1"};
+	nsp_strbuf sb;
+	nsp_strbuf_init(&sb);
+	nsp_render_sequence(&r, &sb);
+	assert_string_equal(sb.data, "CREATE SEQUENCE \"public\".\"s\"\n    START WITH 1\n    INCREMENT BY 1\n"
+				     "    NO MINVALUE\n    NO MAXVALUE\n    CACHE 1;");
+	nsp_strbuf_free(&sb);
+}
+
+static void test_sequence_every_option(void **state)
+{
+	(void)state;
+	nsp_sequence_row r = {.schema = "S p", .name = "Down", .type = "integer", .start = "-1", .increment = "-2",
+			      .cache = "20", .min = "-1000", .max = "-1", .cycle = true, .unlogged = true};
+	nsp_strbuf sb;
+	nsp_strbuf_init(&sb);
+	nsp_render_sequence(&r, &sb);
+	assert_string_equal(sb.data, "CREATE UNLOGGED SEQUENCE \"S p\".\"Down\"\n    AS integer\n    START WITH -1\n"
+				     "    INCREMENT BY -2\n    MINVALUE -1000\n    MAXVALUE -1\n    CACHE 20\n    CYCLE;");
+	nsp_strbuf_reset(&sb);
+	nsp_render_sequence_owned_by("S p", "Down", "public", "t", "Id", &sb);
+	assert_string_equal(sb.data, "ALTER SEQUENCE \"S p\".\"Down\" OWNED BY \"public\".\"t\".\"Id\";");
+	nsp_strbuf_free(&sb);
+}
+
+static void test_sequence_value(void **state)
+{
+	(void)state;
+	nsp_strbuf sb;
+	nsp_strbuf_init(&sb);
+	/* a quote in the name: the regclass literal doubles it */
+	assert_true(nsp_render_sequence_value("public", "it's", "42", true, &sb));
+	assert_string_equal(sb.data, "SELECT pg_catalog.setval('\"public\".\"it''s\"', 42, true);");
+	nsp_strbuf_reset(&sb);
+	assert_true(nsp_render_sequence_value("public", "s", "1", false, &sb));
+	assert_string_equal(sb.data, "SELECT pg_catalog.setval('\"public\".\"s\"', 1, false);");
+	nsp_strbuf_free(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -96,6 +139,9 @@ int main(void)
 		cmocka_unit_test(test_policy_every_clause),
 		cmocka_unit_test(test_policy_commands),
 		cmocka_unit_test(test_row_security),
+		cmocka_unit_test(test_sequence_defaults),
+		cmocka_unit_test(test_sequence_every_option),
+		cmocka_unit_test(test_sequence_value),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,15 +11,7 @@ dir=$(nsp_tmpdir)
 queries_for() {
   local n=$1 url
   url=$(nsp_createdb "catalog_q$n")
-  nsp_psql "$url" >/dev/null <<SQL
-CREATE FUNCTION public.touch() RETURNS trigger LANGUAGE plpgsql AS \$\$BEGIN RETURN NEW; END\$\$;
-SELECT format('CREATE TABLE public.t%s (id int PRIMARY KEY, parent int REFERENCES public.t%s (id), v text CHECK (v <> %L));
-               CREATE INDEX ON public.t%s (v); COMMENT ON TABLE public.t%s IS %L;
-               CREATE TRIGGER touch BEFORE UPDATE ON public.t%s FOR EACH ROW EXECUTE FUNCTION public.touch();',
-              i, greatest(i - 1, 1), 'x', i, i, 'table ' || i, i)
-FROM generate_series(1, $n) i
-\gexec
-SQL
+  nsp_psql "$url" -v n="$n" >/dev/null <"$(dirname "$0")/catalog_queries_schema.sql"
   "$dump" "$url" "$dir/pre$n.sql" "$dir/post$n.sql" 2>"$dir/out$n" || { cat "$dir/out$n" >&2; nsp_fail "plan dump failed"; }
   sed -n 's/.* \([0-9][0-9]*\) catalog queries.*/\1/p' "$dir/out$n"
 }

@@ -15,15 +15,7 @@ dir=$(nsp_tmpdir)
 queries_for() { # MAJOR SERVER N -> the plugin's query count
   local major=$1 server=$2 n=$3 url
   url=$(nsp_major_createdb "$server" "catalog_q${major}_$n")
-  nsp_major_tool "$major" psql -X -q -v ON_ERROR_STOP=1 -d "$url" >/dev/null <<SQL
-CREATE FUNCTION public.touch() RETURNS trigger LANGUAGE plpgsql AS \$\$BEGIN RETURN NEW; END\$\$;
-SELECT format('CREATE TABLE public.t%s (id int PRIMARY KEY, parent int REFERENCES public.t%s (id), v text CHECK (v <> %L));
-               CREATE INDEX ON public.t%s (v); COMMENT ON TABLE public.t%s IS %L;
-               CREATE TRIGGER touch BEFORE UPDATE ON public.t%s FOR EACH ROW EXECUTE FUNCTION public.touch();',
-              i, greatest(i - 1, 1), 'x', i, i, 'table ' || i, i)
-FROM generate_series(1, $n) i
-\gexec
-SQL
+  nsp_major_tool "$major" psql -X -q -v ON_ERROR_STOP=1 -v n="$n" -d "$url" >/dev/null <"$(dirname "$0")/catalog_queries_schema.sql"
   "$dump" "$url" "$dir/pre$major-$n.sql" "$dir/post$major-$n.sql" 2>"$dir/out$major-$n" ||
     { cat "$dir/out$major-$n" >&2; nsp_fail "plan dump failed on $major"; }
   sed -n 's/.* \([0-9][0-9]*\) catalog queries.*/\1/p' "$dir/out$major-$n"

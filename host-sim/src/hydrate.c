@@ -34,9 +34,13 @@
  *   (SET LOCAL): losing the last commits on a destination crash only means re-running the job.
  * - Each table imports the snapshot in its own source transaction (BEGIN REPEATABLE READ READ ONLY;
  *   SET TRANSACTION SNAPSHOT), so a failing table does not poison the worker's next one.
- * - Empty tables are not copied: the tables whose main fork is small (at most 64 kB, from the
- *   query that orders by size) are asked, in the snapshot's own transaction, whether they have a
- *   row (hydrate_empty.c: EXISTS, hundreds of tables per query; a size or reltuples is no proof);
+ * - Empty tables are not copied. A plain table whose main fork has no page (the query that orders
+ *   by size says so, in the snapshot's transaction) has no row the snapshot sees: a row committed
+ *   before the snapshot is on a page, and nothing removes that page while the snapshot holds back
+ *   the xmin horizon, except TRUNCATE or a table rewrite, after which COPY in that snapshot sees
+ *   the table empty too (they are not MVCC-safe). The tables with a few pages (at most 64 kB) are
+ *   asked, in the snapshot's own transaction, whether they have a row (hydrate_empty.c: EXISTS,
+ *   hundreds of tables per query; reltuples, an estimate, would be no proof);
  *   one destination query checks that those without rows exist there (42P01 otherwise, as their
  *   COPY would say), and the report lists them with 0 rows. If the probe fails (a table the role
  *   may not read), every table is copied as before. What a COPY of no rows would have checked
@@ -893,8 +897,8 @@ static void *worker_main(void *arg)
 typedef struct size_entry {
 	size_t idx;
 	int64_t size;
-	bool small; /* a plain table whose main fork is at most SMALL_MAIN_FORK: ask whether it is empty */
-	bool empty; /* no row in the snapshot (proven) */
+	bool small; /* a plain table whose main fork has pages, at most SMALL_MAIN_FORK: ask */
+	bool empty; /* no row in the snapshot: its main fork has no page, or EXISTS said so */
 } size_entry;
 
 #define SMALL_MAIN_FORK "65536"
@@ -977,7 +981,8 @@ static int order_by_size(PGconn *coord, hyd_shared *sh, char *err, size_t errlen
 	static const char *const sql =
 		"SELECT r.ord, CASE WHEN f.main = 0 THEN 0 "
 		"                   ELSE COALESCE(pg_catalog.pg_table_size(c.oid), 0) END, "
-		"       c.relkind = 'r' AND f.main <= " SMALL_MAIN_FORK " "
+		"       c.relkind = 'r' AND f.main > 0 AND f.main <= " SMALL_MAIN_FORK ", "
+		"       c.relkind = 'r' AND f.main = 0 "
 		"FROM unnest($1::pg_catalog.text[], $2::pg_catalog.text[]) WITH ORDINALITY AS r(nsp, rel, ord) "
 		"LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = r.nsp "
 		"LEFT JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = r.rel "
@@ -1001,6 +1006,7 @@ static int order_by_size(PGconn *coord, hyd_shared *sh, char *err, size_t errlen
 		if (ord >= 1 && (size_t)ord <= k) {
 			e[ord - 1].size = strtoll(PQgetvalue(res, r, 1), NULL, 10);
 			e[ord - 1].small = strcmp(PQgetvalue(res, r, 2), "t") == 0;
+			e[ord - 1].empty = strcmp(PQgetvalue(res, r, 3), "t") == 0;
 		}
 	}
 	PQclear(res);

@@ -93,7 +93,7 @@ int nsp_verify_source_version(int v, nsp_error *err)
 				     "source: the server did not report its version; nothing was read");
 	return nsp_error_set(err, EC(INVALID_ARGUMENT),
 			     "source: PostgreSQL %d.%d is %s than this plugin's catalog queries know "
-			     "(PostgreSQL 12 to 18); nothing was read or changed. %s",
+			     "(PostgreSQL 12 to 19); nothing was read or changed. %s",
 			     v >= 100000 ? v / 10000 : v / 10000, v >= 100000 ? v % 10000 : (v / 100) % 100,
 			     v > NSP_SOURCE_VERSION_MAX ? "newer" : "older",
 			     v > NSP_SOURCE_VERSION_MAX

@@ -19,10 +19,11 @@ int nsp_conn_check_url(const char *url, const char *what, nsp_error *err);
 
 /* --- refusing the wrong server ------------------------------------------------------------- */
 
-/* Sources the catalog queries are written for: PostgreSQL 12 to 18 (19 is refused until its
- * catalog is checked against these queries: tests/integration/test_major_*.sh). */
+/* Sources the catalog queries are written for: PostgreSQL 12 to 19 (19 as its release
+ * candidate: the version matrix, tests/integration/test_major_matrix.sh, copies 19 -> 19 and
+ * 19 -> 18 with parity). A newer major is refused until its catalog is checked the same way. */
 #define NSP_SOURCE_VERSION_MIN 120000
-#define NSP_SOURCE_VERSION_MAX 189999
+#define NSP_SOURCE_VERSION_MAX 199999
 
 /* Refuse a source server the catalog queries do not know (server_version_num). */
 int nsp_verify_source_version(int server_version_num, nsp_error *err);

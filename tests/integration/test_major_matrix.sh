@@ -3,11 +3,11 @@
 # Debian packages, on every fixture each source major can load, one result table at the end.
 #
 # Pairs (source -> destination):
-#   - every source <= destination among 13, 15, 17, 18 (10 pairs), and 18 -> 19 (the release
-#     candidate) and 13 -> 19: the destination must equal the oracle, the destination major's
+#   - every source <= destination among 13, 15, 17, 18 (10 pairs), and 18 -> 19, 13 -> 19 and
+#     19 -> 19 (the release candidate): the destination must equal the oracle, the destination major's
 #     own pg_dump of the source restored into an empty database of that major (both dumped with
 #     it; for a same-major pair the source itself, as everywhere else), and hold the same rows;
-#   - newer -> older, 18 -> 17, 17 -> 15 and 18 -> 13: every step the older server cannot hold is
+#   - newer -> older, 19 -> 18, 18 -> 17, 17 -> 15 and 18 -> 13: every step the older server cannot hold is
 #     reported (failed with the reason, or skipped naming what it needs), exactly as
 #     tests/fixtures/versions/expected/FROM-TO.FIXTURE lists (no file: nothing reported), no
 #     table that is reported exists on the destination, and every table that exists holds the
@@ -30,7 +30,7 @@ source "$(dirname "$0")/major_lib.sh"
 
 command -v python3 >/dev/null || nsp_skip "python3 is needed to read the JSON report"
 versions_dir=$NSP_SOURCE_DIR/tests/fixtures/versions
-pairs=(${NSP_MATRIX_PAIRS:-13-13 13-15 13-17 13-18 15-15 15-17 15-18 17-17 17-18 18-18 18-19 13-19 18-17 17-15 18-13})
+pairs=(${NSP_MATRIX_PAIRS:-13-13 13-15 13-17 13-18 15-15 15-17 15-18 17-17 17-18 18-18 18-19 13-19 19-19 19-18 18-17 17-15 18-13})
 seeds=(${NSP_MATRIX_SEEDS:-1 2 3})
 fixtures=(${NSP_MATRIX_FIXTURES:-pagila features pg18 newer $(printf 'gen%s ' "${seeds[@]}")})
 workers=${NSP_MATRIX_JOBS:-2}

@@ -357,18 +357,18 @@ static void test_source_version_check(void **state)
 {
 	(void)state;
 	nsp_error err;
-	static const int ok[] = {120000, 130012, 150008, 160004, 170000, 170099, 180000, 180006};
+	static const int ok[] = {120000, 130012, 150008, 160004, 170000, 170099, 180000, 180006, 190000};
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		nsp_error_clear(&err);
 		assert_int_equal(nsp_verify_source_version(ok[i], &err), 0);
 	}
 	nsp_error_clear(&err);
-	assert_int_equal(nsp_verify_source_version(190000, &err), -1);
+	assert_int_equal(nsp_verify_source_version(200000, &err), -1);
 	assert_int_equal(err.code, EC(INVALID_ARGUMENT));
-	assert_non_null(strstr(err.message, "PostgreSQL 19.0 is newer"));
-	assert_non_null(strstr(err.message, "12 to 18"));
-	assert_int_equal(nsp_verify_source_version(190002, &err), -1);
-	assert_non_null(strstr(err.message, "PostgreSQL 19.2 is newer"));
+	assert_non_null(strstr(err.message, "PostgreSQL 20.0 is newer"));
+	assert_non_null(strstr(err.message, "12 to 19"));
+	assert_int_equal(nsp_verify_source_version(200002, &err), -1);
+	assert_non_null(strstr(err.message, "PostgreSQL 20.2 is newer"));
 	assert_int_equal(nsp_verify_source_version(110022, &err), -1);
 	assert_non_null(strstr(err.message, "older"));
 	assert_int_equal(nsp_verify_source_version(0, &err), -1);

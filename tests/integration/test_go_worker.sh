@@ -23,7 +23,7 @@ dir=$(nsp_tmpdir)
 host_pid=$!
 nsp_on_exit "kill -TERM $host_pid 2>/dev/null; wait $host_pid 2>/dev/null"
 for ((i = 0; i < 200; i++)); do
-  grep -q '"msg":"listening"' "$dir/host.log" && break
+  grep -qs '"msg":"listening"' "$dir/host.log" && break
   kill -0 "$host_pid" 2>/dev/null || { cat "$dir/host.log" >&2; nsp_fail "serve exited before listening"; }
   sleep 0.1
 done
@@ -108,9 +108,20 @@ release_holder() {
 nsp_on_exit release_holder
 dst_db=${dst#postgresql:///}
 dst_db=${dst_db%%\?*}
-waiting() { # backends of the destination waiting for a lock, other than the holder
-  nsp_query "$NSP_PG_URL" "SELECT count(*) FROM pg_stat_activity WHERE datname = '$dst_db' AND wait_event_type = 'Lock' AND application_name <> 'go-holder-$$'"
+# Backends of the destination that wait for the holder's lock. Only those: the job's own
+# connections may wait on each other for a moment (two DDL statements updating one catalog row),
+# and such a wait ends by itself.
+waiting() {
+  nsp_query "$NSP_PG_URL" "SELECT count(*) FROM pg_stat_activity w, pg_stat_activity h WHERE w.datname = '$dst_db' AND h.application_name = 'go-holder-$$' AND h.pid = ANY (pg_catalog.pg_blocking_pids(w.pid))"
 }
+# The holder must be polling before the job starts: on a busy machine its psql may take longer
+# to connect than the job needs to pass the window.
+for ((i = 0; i < 300; i++)); do
+  [[ $(nsp_query "$NSP_PG_URL" "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'go-holder-$$'") -ge 1 ]] && break
+  kill -0 "$holder_pid" 2>/dev/null || nsp_fail "the lock holder's session ended before the job"
+  sleep 0.1
+done
+[[ $(nsp_query "$NSP_PG_URL" "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'go-holder-$$'") -ge 1 ]] || nsp_fail "the lock holder's session did not start within 30 s"
 "$worker" -config "$dir/cancel.json" >"$dir/cancel.out" 2>"$dir/cancel.err" &
 worker_pid=$!
 for ((i = 0; i < 1200; i++)); do

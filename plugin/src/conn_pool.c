@@ -1,7 +1,6 @@
 /* conn_pool - see conn_pool.h. */
 #include "conn_pool.h"
 
-#include <poll.h>
 #include <stdlib.h>
 
 int nsp_pool_init(nsp_pool *p, unsigned cap)
@@ -11,7 +10,9 @@ int nsp_pool_init(nsp_pool *p, unsigned cap)
 	p->conn = calloc(c, sizeof(*p->conn));
 	p->busy = calloc(c, sizeof(*p->busy));
 	p->owned = calloc(c, sizeof(*p->owned));
-	if (p->conn == NULL || p->busy == NULL || p->owned == NULL) {
+	p->fds = calloc(c, sizeof(*p->fds));
+	p->who = calloc(c, sizeof(*p->who));
+	if (p->conn == NULL || p->busy == NULL || p->owned == NULL || p->fds == NULL || p->who == NULL) {
 		nsp_pool_close(p);
 		return -1;
 	}
@@ -68,37 +69,17 @@ static void collect(nsp_pool *p, unsigned i, const nsp_pool_events *ev, void *ct
 
 void nsp_pool_wait(nsp_pool *p, int timeout_ms, const nsp_pool_events *ev, void *ctx)
 {
-	struct pollfd stack_fds[16];
-	unsigned stack_who[16];
-	struct pollfd *fds = stack_fds;
-	unsigned *who = stack_who;
-	if (p->n > 16) {
-		fds = malloc(p->n * sizeof(*fds));
-		who = malloc(p->n * sizeof(*who));
-		if (fds == NULL || who == NULL) { /* poll them one by one instead */
-			free(fds);
-			free(who);
-			for (unsigned i = 0; i < p->n; i++)
-				if (p->busy[i])
-					collect(p, i, ev, ctx);
-			return;
-		}
-	}
 	nfds_t nfds = 0;
 	for (unsigned i = 0; i < p->n; i++) {
 		if (!p->busy[i])
 			continue;
-		fds[nfds] = (struct pollfd){.fd = PQsocket(p->conn[i]), .events = POLLIN};
-		who[nfds++] = i;
+		p->fds[nfds] = (struct pollfd){.fd = PQsocket(p->conn[i]), .events = POLLIN};
+		p->who[nfds++] = i;
 	}
-	if (nfds > 0 && poll(fds, nfds, timeout_ms) > 0)
+	if (nfds > 0 && poll(p->fds, nfds, timeout_ms) > 0)
 		for (nfds_t f = 0; f < nfds; f++)
-			if (fds[f].revents != 0 && p->busy[who[f]])
-				collect(p, who[f], ev, ctx);
-	if (fds != stack_fds) {
-		free(fds);
-		free(who);
-	}
+			if (p->fds[f].revents != 0 && p->busy[p->who[f]])
+				collect(p, p->who[f], ev, ctx);
 }
 
 void nsp_pool_cancel(nsp_pool *p)
@@ -123,5 +104,7 @@ void nsp_pool_close(nsp_pool *p)
 	free(p->conn);
 	free(p->busy);
 	free(p->owned);
+	free(p->fds);
+	free(p->who);
 	*p = (nsp_pool){0};
 }

@@ -7,6 +7,7 @@
 #define NSP_CONN_POOL_H
 
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdbool.h>
 
 /* What the pool tells its user about connection i. */
@@ -22,6 +23,8 @@ typedef struct nsp_pool {
 	PGconn **conn;
 	bool *busy;  /* a round trip is in flight */
 	bool *owned; /* closed by the pool */
+	struct pollfd *fds; /* nsp_pool_wait's poll set, sized once for cap connections */
+	unsigned *who;      /* the connection of each fds entry */
 	unsigned n, cap;
 } nsp_pool;
 

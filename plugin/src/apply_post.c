@@ -31,7 +31,6 @@
 #define FK(x) NEOSYNC__PLUGIN__V1__FK_MODE__FK_MODE_##x
 
 typedef struct slot {
-	PGconn *conn; /* the pool's connection of the same index (borrowed) */
 	long running; /* node index of the step whose outcome comes next, -1 when idle */
 	unsigned workers; /* max_parallel_maintenance_workers the session has now */
 	unsigned gather;  /* max_parallel_workers_per_gather the session has now */
@@ -131,6 +130,21 @@ static long long count_fk_violations(PGconn *conn, const Neosync__Plugin__V1__St
 	return count;
 }
 
+/* Slot i runs on the pool's connection i; a slot past the pool's end has none (not opened). */
+static PGconn *conn_of(const exec *x, const slot *sl)
+{
+	unsigned i = (unsigned)(sl - x->slots);
+	return i < x->pool.n ? x->pool.conn[i] : NULL;
+}
+
+static unsigned idle_slots(const exec *x)
+{
+	unsigned idle = 0;
+	for (unsigned i = 0; i < x->pool.n; i++)
+		idle += x->slots[i].running < 0;
+	return idle;
+}
+
 static void on_step_done(exec *x, slot *sl)
 {
 	size_t n = (size_t)sl->running;
@@ -149,7 +163,7 @@ static void on_step_done(exec *x, slot *sl)
 			nsp_result_set_message(r, "already exists on the destination");
 		} else if (is_validate(nd->s) && strcmp(state, "23503") == 0 && x->opts &&
 			   x->opts->fk_mode == FK(NOT_VALID_ON_VIOLATION)) {
-			long long count = count_fk_violations(sl->conn, nd->s);
+			long long count = count_fk_violations(conn_of(x, sl), nd->s);
 			char msg[900];
 			snprintf(msg, sizeof(msg),
 				 "kept NOT VALID (fkMode not_valid_on_violation): %lld row(s) violate it; %s",
@@ -209,7 +223,7 @@ static void start_batch(exec *x, slot *sl)
 	int sent = !nsp_strbuf_failed(&q) && send(x, sl, q.data);
 	nsp_strbuf_free(&q);
 	if (!sent) {
-		nsp_result_set_pg_error(x->r[sl->running], NULL, sl->conn);
+		nsp_result_set_pg_error(x->r[sl->running], NULL, conn_of(x, sl));
 		on_step_done(x, sl);
 		unstart_rest(x, sl, 1);
 	}
@@ -230,9 +244,7 @@ static void start_step(exec *x, slot *sl, size_t n)
 	 * (the sessions start with none of either kind when parallelism > 1). */
 	char prefix[160] = "";
 	if (x->nslots > 1 && (x->dynamic_workers || x->dynamic_gather)) {
-		unsigned idle = 0;
-		for (unsigned i = 0; i < x->nslots; i++)
-			idle += x->slots[i].conn != NULL && x->slots[i].running < 0;
+		unsigned idle = idle_slots(x);
 		unsigned workers = x->sched.nready == 0 ? (idle > 8 ? 8 : idle) : 0;
 		size_t len = 0;
 		if (x->dynamic_workers && nd->s->kind == NSP_KIND_INDEX && workers != sl->workers) {
@@ -258,7 +270,7 @@ static void start_step(exec *x, slot *sl, size_t n)
 		sent = send(x, sl, nd->s->sql);
 	}
 	if (!sent) {
-		nsp_result_set_pg_error(x->r[n], NULL, sl->conn);
+		nsp_result_set_pg_error(x->r[n], NULL, conn_of(x, sl));
 		on_step_done(x, sl);
 	}
 }
@@ -267,12 +279,10 @@ static void start_step(exec *x, slot *sl, size_t n)
  * round trip, each idle connection taking its share of the ready steps. */
 static void schedule(exec *x)
 {
-	unsigned idle = 0;
-	for (unsigned i = 0; i < x->nslots; i++)
-		idle += x->slots[i].running < 0 && x->slots[i].conn != NULL;
-	for (unsigned i = 0; i < x->nslots && x->sched.nready > 0; i++) {
+	unsigned idle = idle_slots(x);
+	for (unsigned i = 0; i < x->pool.n && x->sched.nready > 0; i++) {
 		slot *sl = &x->slots[i];
-		if (sl->running >= 0 || sl->conn == NULL)
+		if (sl->running >= 0)
 			continue;
 		size_t max = nsp_sched_batch_size(x->sched.nready, idle);
 		size_t k = nsp_sched_next_batch(&x->sched, sl->batch, max);
@@ -314,12 +324,13 @@ static void round_trip_done(exec *x, slot *sl)
 		return;
 	}
 	/* A failed step left its transaction open (aborted): end it before anything else. */
-	if (PQtransactionStatus(sl->conn) != PQTRANS_IDLE && PQstatus(sl->conn) == CONNECTION_OK)
-		PQclear(PQexec(sl->conn, "ROLLBACK"));
+	PGconn *conn = conn_of(x, sl);
+	if (PQtransactionStatus(conn) != PQTRANS_IDLE && PQstatus(conn) == CONNECTION_OK)
+		PQclear(PQexec(conn, "ROLLBACK"));
 	if (sl->next < sl->nbatch) {
 		Neosync__Plugin__V1__StepResult *r = x->r[sl->running];
 		if (!sl->failed_result_seen) /* ended without an error or a COMMIT: connection lost */
-			nsp_result_set_pg_error(r, NULL, sl->conn);
+			nsp_result_set_pg_error(r, NULL, conn_of(x, sl));
 		size_t from = sl->next + 1;
 		on_step_done(x, sl);
 		unstart_rest(x, sl, from);
@@ -338,7 +349,7 @@ static void on_result(void *ctx, unsigned i, PGresult *res)
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		if (!sl->failed_result_seen) {
 			sl->failed_result_seen = true;
-			nsp_result_set_pg_error(x->r[sl->running], res, sl->conn);
+			nsp_result_set_pg_error(x->r[sl->running], res, conn_of(x, sl));
 		}
 	} else if (sl->nbatch > 0 && !sl->failed_result_seen) {
 		if (is_marker(res))
@@ -356,7 +367,7 @@ static void on_end(void *ctx, unsigned i, bool lost)
 	if (lost) {
 		Neosync__Plugin__V1__StepResult *r = x->r[sl->running];
 		if (r->status != NSP_STATUS_FAILED)
-			nsp_result_set_pg_error(r, NULL, sl->conn);
+			nsp_result_set_pg_error(r, NULL, conn_of(x, sl));
 		sl->failed_result_seen = true;
 	}
 	round_trip_done(x, sl);
@@ -463,17 +474,18 @@ int nsp_apply_post(nsp_plugin *h, const char *dst_url,
 		if (strcmp(opts->session_settings[i]->key, "max_parallel_workers_per_gather") == 0)
 			x.dynamic_gather = false;
 	}
-	if (nsp_session_open(dst_url, opts, true, parallelism, &x.slots[0].conn, err) != 0)
+	PGconn *conn = NULL;
+	if (nsp_session_open(dst_url, opts, true, parallelism, &conn, err) != 0)
 		goto out;
-	nsp_pool_add(&x.pool, x.slots[0].conn, true);
-	if (nsp_destination_probe(x.slots[0].conn, plan, NSP_PHASE_POST, presence, detail, err) != 0)
+	nsp_pool_add(&x.pool, conn, true);
+	if (nsp_destination_probe(conn, plan, NSP_PHASE_POST, presence, detail, err) != 0)
 		goto out;
 	settle_known(&x, presence, detail);
 	size_t runnable = x.total - x.done;
 	for (unsigned i = 1; i < x.nslots && i < runnable; i++) {
-		if (nsp_session_open(dst_url, opts, true, parallelism, &x.slots[i].conn, err) != 0)
+		if (nsp_session_open(dst_url, opts, true, parallelism, &conn, err) != 0)
 			goto out;
-		nsp_pool_add(&x.pool, x.slots[i].conn, true);
+		nsp_pool_add(&x.pool, conn, true);
 	}
 	nsp_log(h, NSP_LOG_INFO, "post-sync: %zu steps (%zu to run) on %u connection(s)", x.total,
 		runnable, runnable < x.nslots ? (unsigned)(runnable ? runnable : 1) : x.nslots);

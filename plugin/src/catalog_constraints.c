@@ -35,10 +35,16 @@
  *   validated in one step; NOT ENFORCED ones (18) in one step too
  *   (nothing to validate); temporal ones (PERIOD, 18) like the others. Foreign keys a partition
  *   got from its parent's (conparentid <> 0) are made by the parent's statement. */
-/* ENFORCED, PERIOD: c.conenforced and c.conperiod from PostgreSQL 18 on, constants before. */
+/* A PK/UNIQUE of a plain table, built as its index first (see above). */
+#define INDEX_FIRST(PERIOD) \
+	"c.contype IN ('p', 'u') AND t.relkind = 'r' AND c.conindid <> 0 AND NOT " PERIOD
+/* ENFORCED, PERIOD: c.conenforced and c.conperiod from PostgreSQL 18 on, constants before.
+ * 7: the definition, unless the index's (16) stands for it: each pg_get_*def() costs, and at
+ * thousands of tables these two are most of the catalog read's time. */
 #define CONSTRAINTS_SQL(ENFORCED, PERIOD)                                                         \
 	"SELECT c.oid, c.conname, c.contype, n.nspname, t.relname, t.oid, t.relkind, " \
-	"  pg_catalog.pg_get_constraintdef(c.oid), c.convalidated, c.conindid, c.confrelid, " \
+	"  CASE WHEN " INDEX_FIRST(PERIOD) " THEN NULL ELSE pg_catalog.pg_get_constraintdef(c.oid) END, " \
+	"  c.convalidated, c.conindid, c.confrelid, " \
 	"  " NSP_SQL_REL_SIZE("t") ", " \
 	/* 12: same-named local checks of direct children, merged with this one: they must exist \
 	 * before this check recurses into the children, or adding them would fail. */ \
@@ -64,8 +70,7 @@
 	"    SELECT d.oid FROM d), ',') END, " \
 	"  rt.relkind, " \
 	/* 16: the index of a PK/UNIQUE of a plain table, built first (see above) */ \
-	"  CASE WHEN c.contype IN ('p', 'u') AND t.relkind = 'r' AND c.conindid <> 0 AND NOT " PERIOD " " \
-	"       THEN pg_catalog.pg_get_indexdef(c.conindid) END, " \
+	"  CASE WHEN " INDEX_FIRST(PERIOD) " THEN pg_catalog.pg_get_indexdef(c.conindid) END, " \
 	"  c.condeferrable, c.condeferred, pg_catalog.quote_ident(ic.relname), " \
 	/* 20: the referenced table, quoted as the plan names relations (for its lock) */ \
 	"  '\"' || pg_catalog.replace(rn.nspname, '\"', '\"\"') || '\".\"' || " \
@@ -272,7 +277,8 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 		nsp_object_require_major(o, 18, "temporal keys (WITHOUT OVERLAPS, PERIOD)");
 	if (contype == 'n')
 		nsp_object_require_major(o, 18, "NOT VALID NOT NULL constraints");
-	if ((contype == 'u' || contype == 'p') && strstr(def, " NULLS NOT DISTINCT") != NULL) {
+	if ((contype == 'u' || contype == 'p') &&
+	    strstr(indexdef != NULL ? indexdef : def, " NULLS NOT DISTINCT") != NULL) {
 		nsp_object_require_major(o, 15, "UNIQUE NULLS NOT DISTINCT");
 		if (index != NULL)
 			nsp_object_require_major(index, 15, "UNIQUE NULLS NOT DISTINCT");

@@ -19,12 +19,17 @@
  * - CLUSTER ON and REPLICA IDENTITY USING INDEX (constraint indexes too) are steps of their own.
  * Invalid indexes are skipped as pg_dump does, except partitioned ones (a partitioned index is
  * invalid while a partition lacks its index, and pg_dump keeps those). */
+/* A constraint's index (its definition comes with the constraint's). */
+#define CONSTRAINT_INDEX \
+	"EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c WHERE c.conindid = x.indexrelid " \
+	"  AND c.conrelid = x.indrelid AND c.contype IN ('p', 'u', 'x'))"
+/* 5: the definition only where it is used: pg_get_indexdef() is most of this query's time. */
 const char *const nsp_catalog_indexes_sql =
 	"SELECT x.indexrelid, ic.relname, n.nspname, t.relname, t.oid, "
-	"  pg_catalog.pg_get_indexdef(x.indexrelid), " NSP_SQL_REL_SIZE("t") ", "
+	"  CASE WHEN NOT " CONSTRAINT_INDEX " THEN pg_catalog.pg_get_indexdef(x.indexrelid) END, "
+	"  " NSP_SQL_REL_SIZE("t") ", "
 	"  x.indisclustered, x.indisreplident AND t.relreplident = 'i', "
-	"  EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c WHERE c.conindid = x.indexrelid "
-	"    AND c.conrelid = x.indrelid AND c.contype IN ('p', 'u', 'x')), "
+	"  " CONSTRAINT_INDEX ", "
 	"  (SELECT pg_catalog.string_agg(pg_catalog.format("
 	"     'ALTER INDEX %I.%I ALTER COLUMN %s SET STATISTICS %s;', n.nspname, ic.relname, "
 	"     a.attnum, a.attstattarget), ' ' ORDER BY a.attnum) "

@@ -1,4 +1,5 @@
 #include "catalog.h"
+#include "apply.h" /* nsp_now_us */
 #include "model_enums.h"
 
 #include <stdio.h>
@@ -135,35 +136,65 @@ static const char *indexes_query(int server_version)
 	return nsp_catalog_indexes_sql;
 }
 
-/* The loaders, in the order they run. A loader whose `prefetch` names its query (each loader
- * runs one) has it run ahead on a second session of the same snapshot (catalog_prefetch.c): the
- * heaviest queries at thousands of tables (pg_get_constraintdef, pg_get_indexdef), while the
+static const char *table_sizes_query(int server_version)
+{
+	(void)server_version;
+	return nsp_catalog_table_sizes_sql;
+}
+
+/* The loaders, in the order they run. A loader whose `prefetch` names its first query has it
+ * run ahead on a second session of the same snapshot (catalog_prefetch.c): the heaviest queries
+ * at thousands of tables (pg_relation_size, pg_get_constraintdef, pg_get_indexdef), while the
  * loaders before them read on the first session. The loader then finds its result waiting. */
 typedef struct nsp_loader {
+	const char *name; /* in the log's breakdown */
 	int (*load)(nsp_catalog_ctx *ctx);
 	const char *(*prefetch)(int server_version); /* NULL: runs its query in its turn */
 } nsp_loader;
 
 static const nsp_loader loaders[] = {
-	{nsp_catalog_load_schemas, NULL},
-	{nsp_catalog_load_collations, NULL},
-	{nsp_catalog_load_types, NULL},
-	{nsp_catalog_load_functions, NULL},
-	{nsp_catalog_load_operators, NULL},
-	{nsp_catalog_load_sequences, NULL},
-	{nsp_catalog_load_tables, NULL},
-	{nsp_catalog_load_constraints, nsp_catalog_constraints_query},
-	{nsp_catalog_load_indexes, indexes_query},
-	{nsp_catalog_load_triggers, NULL},
-	{nsp_catalog_load_rules, NULL},
-	{nsp_catalog_load_views, NULL},
-	{nsp_catalog_load_policies, NULL},
-	{nsp_catalog_load_statistics, NULL},
-	{nsp_catalog_load_comments, NULL},
-	{nsp_catalog_load_owners, NULL},
-	{nsp_catalog_load_depend, NULL},
+	{"schemas", nsp_catalog_load_schemas, NULL},
+	{"collations", nsp_catalog_load_collations, NULL},
+	{"types", nsp_catalog_load_types, NULL},
+	{"functions", nsp_catalog_load_functions, NULL},
+	{"operators", nsp_catalog_load_operators, NULL},
+	{"sequences", nsp_catalog_load_sequences, NULL},
+	{"tables", nsp_catalog_load_tables, table_sizes_query},
+	{"constraints", nsp_catalog_load_constraints, nsp_catalog_constraints_query},
+	{"indexes", nsp_catalog_load_indexes, indexes_query},
+	{"triggers", nsp_catalog_load_triggers, NULL},
+	{"rules", nsp_catalog_load_rules, NULL},
+	{"views", nsp_catalog_load_views, NULL},
+	{"policies", nsp_catalog_load_policies, NULL},
+	{"statistics", nsp_catalog_load_statistics, NULL},
+	{"comments", nsp_catalog_load_comments, NULL},
+	{"owners", nsp_catalog_load_owners, NULL},
+	{"depend", nsp_catalog_load_depend, NULL},
 };
 #define NLOADERS (sizeof(loaders) / sizeof(loaders[0]))
+
+/* "constraints 0.38, tables 0.21, ...": the steps of 5 ms or more, slowest first. */
+static void write_breakdown(const uint64_t *spent, char *out, size_t size)
+{
+	bool used[NLOADERS + 1] = {false};
+	size_t len = 0;
+	out[0] = '\0';
+	for (;;) {
+		size_t best = NLOADERS + 1;
+		for (size_t i = 0; i <= NLOADERS; i++)
+			if (!used[i] && spent[i] >= 5000 && (best > NLOADERS || spent[i] > spent[best]))
+				best = i;
+		if (best > NLOADERS)
+			return;
+		used[best] = true;
+		const char *name = best < NLOADERS ? loaders[best].name : "dependency resolution";
+		int w = snprintf(out + len, size - len, "%s%s %.2f", len ? ", " : "", name,
+				 (double)spent[best] / 1e6);
+		if (w < 0 || (size_t)w >= size - len)
+			return; /* the slowest ones are already in */
+		len += (size_t)w;
+	}
+}
 
 static void start_prefetch(nsp_catalog_ctx *ctx, const char *url)
 {
@@ -177,8 +208,9 @@ static void start_prefetch(nsp_catalog_ctx *ctx, const char *url)
 
 int nsp_catalog_load(PGconn *conn, const char *url,
 		     const Neosync__Plugin__V1__SchemaPluginOptions *options, nsp_model *model,
-		     nsp_error *err, unsigned *queries)
+		     nsp_error *err, nsp_catalog_stats *stats)
 {
+	uint64_t started = nsp_now_us();
 	nsp_catalog_ctx ctx = {.conn = conn, .model = model, .err = err, .options = options};
 	/* One snapshot for every query; an empty search_path makes pg_get_*def() qualify names. */
 	/* No JIT, as in pg_dump: a catalog query with pg_get_*def() in subqueries is estimated far
@@ -201,23 +233,31 @@ int nsp_catalog_load(PGconn *conn, const char *url,
 	if (url != NULL)
 		start_prefetch(&ctx, url);
 	int rc = 0;
+	uint64_t spent[NLOADERS + 1] = {0}; /* each loader's wall time (a prefetched one: its wait) */
 	for (size_t i = 0; i < NLOADERS && rc == 0; i++) {
+		uint64_t t = nsp_now_us();
 		if (loaders[i].prefetch != NULL)
 			ctx.prefetched = nsp_catalog_prefetch_take(ctx.prefetch, &ctx.prefetched_conn);
 		rc = loaders[i].load(&ctx);
 		PQclear(ctx.prefetched); /* a loader that stopped before its query */
 		ctx.prefetched = NULL;
+		spent[i] = nsp_now_us() - t;
 	}
 	nsp_catalog_prefetch_end(ctx.prefetch);
+	uint64_t t = nsp_now_us();
 	if (rc == 0)
 		rc = nsp_model_resolve(model) == 0
 			     ? 0
 			     : nsp_error_set(err, NEOSYNC__PLUGIN__V1__ERROR_CODE__ERROR_CODE_INTERNAL,
 					     "out of memory resolving dependencies");
+	spent[NLOADERS] = nsp_now_us() - t;
 	res = PQexec(conn, rc == 0 ? "COMMIT" : "ROLLBACK");
 	PQclear(res);
-	if (queries)
-		*queries = ctx.queries;
+	if (stats != NULL) {
+		stats->queries = ctx.queries;
+		stats->seconds = (double)(nsp_now_us() - started) / 1e6;
+		write_breakdown(spent, stats->breakdown, sizeof(stats->breakdown));
+	}
 	return rc;
 }
 

@@ -30,7 +30,7 @@
 enum {
 	T_OID, T_NSPNAME, T_RELNAME, T_NSPOID, T_RELKIND, T_PERSISTENCE, T_ISPARTITION, T_PARTKEY,
 	T_BOUND, T_PART_PARENT, T_PART_PARENT_NSP, T_PART_PARENT_REL, T_INHERITS, T_INHERIT_OIDS, T_OPTIONS, T_AM,
-	T_REPLIDENT, T_ROWTYPE, T_ROWTYPE_ARRAY, T_SIZE, T_OFTYPE, T_OFTYPE_OID,
+	T_REPLIDENT, T_ROWTYPE, T_ROWTYPE_ARRAY, T_OFTYPE, T_OFTYPE_OID,
 };
 
 /* reloptions of the table then of its TOAST table, as pg_dump writes them in WITH (...). */
@@ -55,10 +55,7 @@ static const char tables_sql[] =
 	"             CROSS JOIN LATERAL pg_catalog.unnest(tc.reloptions) WITH ORDINALITY AS r(opt, i) "
 	"            WHERE tc.oid = c.reltoastrelid) o), "
 	"  CASE WHEN am.amname <> 'heap' THEN pg_catalog.quote_ident(am.amname) END, "
-	/* size: a partitioned table's is its partitions' (what its constraints and indexes scan) */
-	"  c.relreplident, c.reltype, rt.typarray, CASE WHEN c.relkind = 'p' THEN (SELECT "
-	"    pg_catalog.sum(pg_catalog.pg_relation_size(pt.relid))::pg_catalog.int8 "
-	"    FROM pg_catalog.pg_partition_tree(c.oid) pt) ELSE pg_catalog.pg_relation_size(c.oid) END, "
+	"  c.relreplident, c.reltype, rt.typarray, "
 	"  CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END, c.reloftype "
 	"FROM pg_catalog.pg_class c "
 	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
@@ -69,6 +66,20 @@ static const char tables_sql[] =
 	"LEFT JOIN pg_catalog.pg_namespace ppn ON ppn.oid = ppc.relnamespace "
 	"WHERE " TABLE_FILTER " "
 	"ORDER BY n.nspname, c.relname";
+
+/* Each table's size, the cost of the steps that read it; a partitioned table's is its
+ * partitions' (what its constraints and indexes scan). Apart from the tables query because
+ * pg_relation_size() opens each table (its relcache entry: 0.1 ms each, half a second at 5 000
+ * tables): the loader table (catalog.c) runs it ahead on the second session. Ordered by oid for
+ * bsearch. */
+const char *const nsp_catalog_table_sizes_sql =
+	"SELECT c.oid, CASE WHEN c.relkind = 'p' THEN (SELECT "
+	"    pg_catalog.sum(pg_catalog.pg_relation_size(pt.relid))::pg_catalog.int8 "
+	"    FROM pg_catalog.pg_partition_tree(c.oid) pt) ELSE pg_catalog.pg_relation_size(c.oid) END "
+	"FROM pg_catalog.pg_class c "
+	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	"WHERE " TABLE_FILTER " "
+	"ORDER BY c.oid";
 
 enum {
 	A_RELID, A_NAME, A_TYPE, A_NOTNULL, A_ISLOCAL, A_IDENTITY, A_GENERATED, A_DEFAULT, A_DEFOID,
@@ -540,7 +551,27 @@ static col_range *group_columns(const PGresult *cols, int *nranges)
 	return ranges;
 }
 
-static int load_tables(nsp_catalog_ctx *ctx, const PGresult *tabs, const PGresult *cols)
+/* The size of table `oid` in the sizes result (ordered by oid); 0 when it is not there. */
+static uint64_t table_size(const PGresult *sizes, uint32_t oid)
+{
+	int lo = 0, hi = PQntuples(sizes);
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		uint32_t v = nsp_cell_oid(sizes, mid, 0);
+		if (v == oid) {
+			const char *size = nsp_cell(sizes, mid, 1);
+			return size != NULL ? strtoull(size, NULL, 10) : 0;
+		}
+		if (v < oid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+static int load_tables(nsp_catalog_ctx *ctx, const PGresult *tabs, const PGresult *cols,
+		       const PGresult *sizes)
 {
 	int nranges = 0;
 	col_range *ranges = group_columns(cols, &nranges);
@@ -562,7 +593,7 @@ static int load_tables(nsp_catalog_ctx *ctx, const PGresult *tabs, const PGresul
 			     ctx->model->dst_version);
 		char identity[1024];
 		snprintf(identity, sizeof(identity), "%s.%s", nsp, rel);
-		uint64_t cost = strtoull(nsp_cell(tabs, i, T_SIZE) ? nsp_cell(tabs, i, T_SIZE) : "0", NULL, 10);
+		uint64_t cost = table_size(sizes, oid);
 		nsp_object *o = nsp_strbuf_failed(&sql) || nsp_strbuf_failed(&qname)
 					? NULL
 					: nsp_model_add(ctx->model, NSP_KIND_TABLE, NSP_PHASE_PRE,
@@ -588,13 +619,20 @@ static int load_tables(nsp_catalog_ctx *ctx, const PGresult *tabs, const PGresul
 
 int nsp_catalog_load_tables(nsp_catalog_ctx *ctx)
 {
-	PGresult *tabs = nsp_catalog_query(ctx, "tables", tables_sql);
-	if (tabs == NULL)
+	/* First: the query the loader table may have run ahead (nsp_catalog_query takes it). */
+	PGresult *sizes = nsp_catalog_query(ctx, "table sizes", nsp_catalog_table_sizes_sql);
+	if (sizes == NULL)
 		return -1;
+	PGresult *tabs = nsp_catalog_query(ctx, "tables", tables_sql);
+	if (tabs == NULL) {
+		PQclear(sizes);
+		return -1;
+	}
 	size_t len = sizeof(columns_sql) + 512;
 	char *sql = malloc(len);
 	if (sql == NULL) {
 		PQclear(tabs);
+		PQclear(sizes);
 		return OOM(ctx, "reading table columns");
 	}
 	/* attcompression exists since PostgreSQL 14 ('\0' = the default method); NOT NULL
@@ -614,10 +652,12 @@ int nsp_catalog_load_tables(nsp_catalog_ctx *ctx)
 	free(sql);
 	if (cols == NULL) {
 		PQclear(tabs);
+		PQclear(sizes);
 		return -1;
 	}
-	int rc = load_tables(ctx, tabs, cols);
+	int rc = load_tables(ctx, tabs, cols, sizes);
 	PQclear(cols);
 	PQclear(tabs);
+	PQclear(sizes);
 	return rc;
 }

@@ -192,12 +192,13 @@ static int plan_from_source(nsp_plugin *h, const char *source_url, const char *d
 		return nsp_error_set(err, EC(INTERNAL), "out of memory");
 	}
 	model.dst_version = dst_version;
-	unsigned queries = 0;
-	int rc = nsp_catalog_load(src, source_url, opts, &model, err, &queries);
+	nsp_catalog_stats stats = {0};
+	int rc = nsp_catalog_load(src, source_url, opts, &model, err, &stats);
 	PQfinish(src);
 	if (rc == 0) {
-		nsp_log(h, NSP_LOG_INFO, "read %zu objects from the source catalog in %u queries",
-			model.nobjects, queries);
+		nsp_log(h, NSP_LOG_INFO,
+			"read %zu objects from the source catalog in %u queries in %.3f s (%s)",
+			model.nobjects, stats.queries, stats.seconds, stats.breakdown);
 		rc = nsp_selection_apply(&model, sel->include, sel->n_include, sel->exclude,
 					 sel->n_exclude, err);
 	}

@@ -49,8 +49,8 @@ int main(int argc, char **argv)
 	}
 	nsp_model model;
 	nsp_model_init(&model);
-	unsigned queries = 0;
-	int rc = nsp_catalog_load(conn, NULL, NULL, &model, &err, &queries);
+	nsp_catalog_stats stats = {0};
+	int rc = nsp_catalog_load(conn, NULL, NULL, &model, &err, &stats);
 	PQfinish(conn);
 	Neosync__Plugin__V1__Plan *plan = NULL;
 	if (rc == 0)
@@ -60,7 +60,8 @@ int main(int argc, char **argv)
 		nsp_model_free(&model);
 		return 1;
 	}
-	fprintf(stderr, "%zu objects, %u catalog queries\n", model.nobjects, queries);
+	fprintf(stderr, "%zu objects, %u catalog queries in %.3f s (%s)\n", model.nobjects, stats.queries,
+		stats.seconds, stats.breakdown);
 	rc = write_phase(plan, NEOSYNC__PLUGIN__V1__PHASE__PHASE_PRE_SYNC, argv[2]) ||
 	     write_phase(plan, NEOSYNC__PLUGIN__V1__PHASE__PHASE_POST_SYNC, argv[3]);
 	protobuf_c_message_free_unpacked(&plan->base, NULL);

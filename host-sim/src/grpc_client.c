@@ -375,22 +375,15 @@ static int on_unary(void *ctx, const uint8_t *msg, size_t len)
 }
 
 /* Call method with request; unpack the final response as type. */
-static int typed_call(nsp_grpc_client *c, const char *method, const char *hook_name,
-		      const ProtobufCMessage *request, const ProtobufCMessageDescriptor *type,
-		      bool streamed, ProtobufCMessage **out, int *hook_status, char *err,
-		      size_t errlen)
+/* A call whose request is packed already. */
+static int typed_call_packed(nsp_grpc_client *c, const char *method, const char *hook_name,
+			     const uint8_t *in, size_t in_len, const ProtobufCMessageDescriptor *type,
+			     bool streamed, ProtobufCMessage **out, int *hook_status, char *err,
+			     size_t errlen)
 {
 	*out = NULL;
 	if (hook_status != NULL)
 		*hook_status = NSP_ERR_FAILED;
-	size_t in_len = protobuf_c_message_get_packed_size(request);
-	uint8_t *in = malloc(in_len > 0 ? in_len : 1);
-	if (in == NULL) {
-		snprintf(err, errlen, "plugin host %s: %s: out of memory packing the request",
-			 c->address, hook_name);
-		return -1;
-	}
-	protobuf_c_message_pack(request, in);
 	stream_ctx s;
 	memset(&s, 0, sizeof(s));
 	s.c = c;
@@ -398,7 +391,6 @@ static int typed_call(nsp_grpc_client *c, const char *method, const char *hook_n
 	char cerr[512];
 	int rc = nsp_grpc_client_call(c, method, in, in_len, 0, streamed ? on_event : on_unary, &s,
 				      &res, cerr, sizeof(cerr));
-	free(in);
 	if (rc != 0) {
 		snprintf(err, errlen, "plugin host %s: %s: %s", c->address, hook_name, cerr);
 		free(s.response);
@@ -445,6 +437,28 @@ static int typed_call(nsp_grpc_client *c, const char *method, const char *hook_n
 	return 0;
 }
 
+static int typed_call(nsp_grpc_client *c, const char *method, const char *hook_name,
+		      const ProtobufCMessage *request, const ProtobufCMessageDescriptor *type,
+		      bool streamed, ProtobufCMessage **out, int *hook_status, char *err,
+		      size_t errlen)
+{
+	size_t in_len = protobuf_c_message_get_packed_size(request);
+	uint8_t *in = malloc(in_len > 0 ? in_len : 1);
+	if (in == NULL) {
+		*out = NULL;
+		if (hook_status != NULL)
+			*hook_status = NSP_ERR_FAILED;
+		snprintf(err, errlen, "plugin host %s: %s: out of memory packing the request",
+			 c->address, hook_name);
+		return -1;
+	}
+	protobuf_c_message_pack(request, in);
+	int rc = typed_call_packed(c, method, hook_name, in, in_len, type, streamed, out,
+				   hook_status, err, errlen);
+	free(in);
+	return rc;
+}
+
 int nsp_grpc_client_describe(nsp_grpc_client *c, Neosync__Plugin__V1__DescribeResponse **out,
 			     char *err, size_t errlen)
 {
@@ -486,6 +500,18 @@ int nsp_grpc_client_post_sync(nsp_grpc_client *c,
 	int rc = typed_call(c, NSP_GRPC_METHOD_POST_SYNC, "post_sync", &req->base,
 			    &neosync__plugin__v1__post_sync_response__descriptor, true, &m,
 			    hook_status, err, errlen);
+	*out = (Neosync__Plugin__V1__PostSyncResponse *)m;
+	return rc;
+}
+
+int nsp_grpc_client_post_sync_packed(nsp_grpc_client *c, const uint8_t *req, size_t req_len,
+			      Neosync__Plugin__V1__PostSyncResponse **out, int *hook_status,
+			      char *err, size_t errlen)
+{
+	ProtobufCMessage *m = NULL;
+	int rc = typed_call_packed(c, NSP_GRPC_METHOD_POST_SYNC, "post_sync", req, req_len,
+				   &neosync__plugin__v1__post_sync_response__descriptor, true, &m,
+				   hook_status, err, errlen);
 	*out = (Neosync__Plugin__V1__PostSyncResponse *)m;
 	return rc;
 }

@@ -60,6 +60,10 @@ int nsp_grpc_client_post_sync(nsp_grpc_client *c,
 			      const Neosync__Plugin__V1__PostSyncRequest *req,
 			      Neosync__Plugin__V1__PostSyncResponse **out, int *hook_status,
 			      char *err, size_t errlen);
+/* The request packed already, as nsp_loader_post_sync_packed (loader.h says why). */
+int nsp_grpc_client_post_sync_packed(nsp_grpc_client *c, const uint8_t *req, size_t req_len,
+			      Neosync__Plugin__V1__PostSyncResponse **out, int *hook_status,
+			      char *err, size_t errlen);
 
 /* The nsp_status for a response's Error code (for servers that send no "nsp-hook-status"). */
 int nsp_grpc_hook_status_from_error(const Neosync__Plugin__V1__Error *e);

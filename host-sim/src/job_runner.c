@@ -175,13 +175,32 @@ static int hook_pre_sync(running_hook *h, const Neosync__Plugin__V1__PreSyncRequ
 	return nsp_loader_pre_sync(h->plugin, req, out, status, err, errlen);
 }
 
-static int hook_post_sync(running_hook *h, const Neosync__Plugin__V1__PostSyncRequest *req,
+/* Post-sync of hook h with its plan: the request is packed first, then the plan's unpacked
+ * copy (in h's pre-sync response) is dropped before the call. At thousands of tables that copy
+ * is the largest allocation of the job, and the plugin holds its own during the hook. */
+static int hook_post_sync(running_hook *h, Neosync__Plugin__V1__PostSyncRequest *req,
+			  Neosync__Plugin__V1__PreSyncResponse *pre,
 			  Neosync__Plugin__V1__PostSyncResponse **out, int *status, char *err,
 			  size_t errlen)
 {
-	if (h->remote != NULL)
-		return nsp_grpc_client_post_sync(h->remote, req, out, status, err, errlen);
-	return nsp_loader_post_sync(h->plugin, req, out, status, err, errlen);
+	size_t len = protobuf_c_message_get_packed_size(&req->base);
+	uint8_t *packed = malloc(len > 0 ? len : 1);
+	if (packed == NULL) {
+		snprintf(err, errlen, "out of memory packing a post-sync request of %zu bytes", len);
+		return -1;
+	}
+	protobuf_c_message_pack(&req->base, packed);
+	req->plan = NULL;
+	if (pre != NULL && pre->plan != NULL) {
+		protobuf_c_message_free_unpacked(&pre->plan->base, NULL);
+		pre->plan = NULL;
+	}
+	int rc = h->remote != NULL
+			 ? nsp_grpc_client_post_sync_packed(h->remote, packed, len, out, status, err,
+							    errlen)
+			 : nsp_loader_post_sync_packed(h->plugin, packed, len, out, status, err, errlen);
+	free(packed);
+	return rc;
 }
 /* --- end of remote hooks ------------------------------------------------------------------- */
 
@@ -454,8 +473,8 @@ int nsp_job_run(const char *config_path, nsp_report *r)
 
 		nsp_host_logf("host", NSP_LOG_INFO, "hook %s: post-sync", rh->name);
 		double t0 = now_seconds();
-		int rc = hook_post_sync(h, &req, &rh->post, &rh->post_status, err,
-					      sizeof(err));
+		int rc = hook_post_sync(h, &req, rh->pre, &rh->post, &rh->post_status, err,
+					sizeof(err));
 		rh->post_seconds = now_seconds() - t0;
 		nsp_host_status_clear();
 		if (rc != 0) {

@@ -162,9 +162,11 @@ void nsp_loader_close(nsp_loaded_plugin *p)
 	free(p);
 }
 
-int nsp_loader_call(nsp_loaded_plugin *p, nsp_hook_fn hook, const char *hook_name,
-		    const ProtobufCMessage *request, const ProtobufCMessageDescriptor *response_type,
-		    ProtobufCMessage **response, int *hook_status, char *err, size_t errlen)
+/* nsp_loader_call after the packing: `in` is the packed request. */
+static int call_packed(nsp_loaded_plugin *p, nsp_hook_fn hook, const char *hook_name,
+		       const uint8_t *in, size_t in_len,
+		       const ProtobufCMessageDescriptor *response_type, ProtobufCMessage **response,
+		       int *hook_status, char *err, size_t errlen)
 {
 	static const uint8_t empty[1];
 
@@ -174,19 +176,9 @@ int nsp_loader_call(nsp_loaded_plugin *p, nsp_hook_fn hook, const char *hook_nam
 		snprintf(err, errlen, "plugin %s: has no %s hook", p->path, hook_name);
 		return -1;
 	}
-	size_t in_len = protobuf_c_message_get_packed_size(request);
-	uint8_t *in = malloc(in_len > 0 ? in_len : 1);
-	if (in == NULL) {
-		snprintf(err, errlen, "plugin %s: %s: out of memory packing a request of %zu bytes",
-			 p->path, hook_name, in_len);
-		return -1;
-	}
-	protobuf_c_message_pack(request, in);
-
 	uint8_t *out = NULL;
 	size_t out_len = 0;
 	int status = hook(p->handle, in, in_len, &out, &out_len);
-	free(in);
 	*hook_status = status;
 
 	if (out == NULL && (status != NSP_OK || out_len != 0)) {
@@ -207,6 +199,26 @@ int nsp_loader_call(nsp_loaded_plugin *p, nsp_hook_fn hook, const char *hook_nam
 	}
 	*response = msg;
 	return 0;
+}
+
+int nsp_loader_call(nsp_loaded_plugin *p, nsp_hook_fn hook, const char *hook_name,
+		    const ProtobufCMessage *request, const ProtobufCMessageDescriptor *response_type,
+		    ProtobufCMessage **response, int *hook_status, char *err, size_t errlen)
+{
+	size_t in_len = protobuf_c_message_get_packed_size(request);
+	uint8_t *in = malloc(in_len > 0 ? in_len : 1);
+	if (in == NULL) {
+		*response = NULL;
+		*hook_status = NSP_ERR_FAILED;
+		snprintf(err, errlen, "plugin %s: %s: out of memory packing a request of %zu bytes",
+			 p->path, hook_name, in_len);
+		return -1;
+	}
+	protobuf_c_message_pack(request, in);
+	int rc = call_packed(p, hook, hook_name, in, in_len, response_type, response, hook_status,
+			     err, errlen);
+	free(in);
+	return rc;
 }
 
 int nsp_loader_describe(nsp_loaded_plugin *p, Neosync__Plugin__V1__DescribeResponse **out,
@@ -251,6 +263,18 @@ int nsp_loader_post_sync(nsp_loaded_plugin *p, const Neosync__Plugin__V1__PostSy
 	int rc = nsp_loader_call(p, p->desc.post_sync, "post_sync", &req->base,
 				 &neosync__plugin__v1__post_sync_response__descriptor, &resp,
 				 hook_status, err, errlen);
+	*out = (Neosync__Plugin__V1__PostSyncResponse *)resp;
+	return rc;
+}
+
+int nsp_loader_post_sync_packed(nsp_loaded_plugin *p, const uint8_t *req, size_t req_len,
+			 Neosync__Plugin__V1__PostSyncResponse **out, int *hook_status, char *err,
+			 size_t errlen)
+{
+	ProtobufCMessage *resp = NULL;
+	int rc = call_packed(p, p->desc.post_sync, "post_sync", req, req_len,
+			     &neosync__plugin__v1__post_sync_response__descriptor, &resp, hook_status,
+			     err, errlen);
 	*out = (Neosync__Plugin__V1__PostSyncResponse *)resp;
 	return rc;
 }

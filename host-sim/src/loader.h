@@ -55,6 +55,11 @@ int nsp_loader_pre_sync(nsp_loaded_plugin *p, const Neosync__Plugin__V1__PreSync
 int nsp_loader_post_sync(nsp_loaded_plugin *p, const Neosync__Plugin__V1__PostSyncRequest *req,
 			 Neosync__Plugin__V1__PostSyncResponse **out, int *hook_status, char *err,
 			 size_t errlen);
+/* The same with the request packed already: the job runner drops the plan's unpacked copy
+ * between packing and the call (the largest allocation of a job at thousands of tables). */
+int nsp_loader_post_sync_packed(nsp_loaded_plugin *p, const uint8_t *req, size_t req_len,
+			 Neosync__Plugin__V1__PostSyncResponse **out, int *hook_status, char *err,
+			 size_t errlen);
 
 /* "NSP_OK", "NSP_ERR_ABI", ... ("status N" for unknown values). */
 const char *nsp_loader_status_name(int status);

@@ -1,6 +1,5 @@
-#include <string.h>
-
 #include "catalog.h"
+#include "render_collations.h"
 #include "strbuf.h"
 #include "model_enums.h"
 
@@ -39,35 +38,18 @@ int nsp_catalog_load_collations(nsp_catalog_ctx *ctx)
 	int rc = 0;
 	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
 		const char *schema = nsp_cell(res, i, 1), *name = nsp_cell(res, i, 2);
-		const char *provider = nsp_cell(res, i, 3);
-		const char *collate = nsp_cell(res, i, 5), *ctype = nsp_cell(res, i, 6);
-		const char *icu_locale = nsp_cell(res, i, 7), *icu_rules = nsp_cell(res, i, 8);
+		nsp_collation_row row = {
+			.schema = schema,
+			.name = name,
+			.provider = nsp_cell(res, i, 3)[0],
+			.deterministic = nsp_cell_bool(res, i, 4),
+			.collate = nsp_cell(res, i, 5),
+			.ctype = nsp_cell(res, i, 6),
+			.locale = nsp_cell(res, i, 7),
+			.rules = nsp_cell(res, i, 8),
+		};
 		nsp_strbuf_reset(&sql);
-		nsp_strbuf_append(&sql, "CREATE COLLATION ");
-		nsp_strbuf_append_qualified(&sql, schema, name);
-		nsp_strbuf_append(&sql, " (provider = ");
-		nsp_strbuf_append(&sql, provider[0] == 'i'   ? "icu"
-					: provider[0] == 'b' ? "builtin"
-							     : "libc");
-		if (!nsp_cell_bool(res, i, 4))
-			nsp_strbuf_append(&sql, ", deterministic = false");
-		if (icu_locale != NULL) {
-			nsp_strbuf_append(&sql, ", locale = ");
-			nsp_strbuf_append_literal(&sql, icu_locale);
-		} else if (collate != NULL && ctype != NULL && strcmp(collate, ctype) == 0) {
-			nsp_strbuf_append(&sql, ", locale = ");
-			nsp_strbuf_append_literal(&sql, collate);
-		} else {
-			nsp_strbuf_append(&sql, ", lc_collate = ");
-			nsp_strbuf_append_literal(&sql, collate ? collate : "");
-			nsp_strbuf_append(&sql, ", lc_ctype = ");
-			nsp_strbuf_append_literal(&sql, ctype ? ctype : "");
-		}
-		if (icu_rules != NULL) {
-			nsp_strbuf_append(&sql, ", rules = ");
-			nsp_strbuf_append_literal(&sql, icu_rules);
-		}
-		nsp_strbuf_append(&sql, ");");
+		nsp_render_collation(&row, &sql);
 		nsp_strbuf_reset(&ident);
 		nsp_strbuf_append(&ident, schema);
 		nsp_strbuf_append_char(&ident, '.');

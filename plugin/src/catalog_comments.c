@@ -1,50 +1,9 @@
 #include <stdio.h>
-#include <string.h>
 
 #include "catalog.h"
+#include "render_comments.h"
 #include "strbuf.h"
 #include "model_enums.h"
-
-/* COMMENT ON's designator for a pg_identify_object() type; NULL for kinds we do not comment. */
-static const char *comment_keyword(const char *type)
-{
-	static const char *const map[][2] = {
-		{"table", "TABLE"},
-		{"table column", "COLUMN"},
-		{"view column", "COLUMN"},
-		{"materialized view column", "COLUMN"},
-		{"composite type column", "COLUMN"},
-		{"foreign table column", "COLUMN"},
-		{"index", "INDEX"},
-		{"sequence", "SEQUENCE"},
-		{"view", "VIEW"},
-		{"materialized view", "MATERIALIZED VIEW"},
-		{"composite type", "TYPE"},
-		{"foreign table", "FOREIGN TABLE"},
-		{"type", "TYPE"},
-		{"domain", "DOMAIN"},
-		{"function", "FUNCTION"},
-		{"procedure", "PROCEDURE"},
-		{"aggregate", "AGGREGATE"},
-		{"schema", "SCHEMA"},
-		{"extension", "EXTENSION"},
-		{"collation", "COLLATION"},
-		{"operator", "OPERATOR"},
-		{"cast", "CAST"},
-		{"trigger", "TRIGGER"},
-		{"table constraint", "CONSTRAINT"},
-		{"domain constraint", "CONSTRAINT"},
-		{"policy", "POLICY"},
-		{"rule", "RULE"},
-		{"statistics object", "STATISTICS"},
-		{"text search configuration", "TEXT SEARCH CONFIGURATION"},
-		{"text search dictionary", "TEXT SEARCH DICTIONARY"},
-	};
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (strcmp(map[i][0], type) == 0)
-			return map[i][1];
-	return NULL;
-}
 
 /* Comments on every object of the model. pg_identify_object() gives the identity in the form
  * COMMENT ON takes ("t on s.tbl" for triggers, "s.f(integer)" for functions); domain
@@ -80,25 +39,20 @@ int nsp_catalog_load_comments(nsp_catalog_ctx *ctx)
 	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
 		nsp_catref ref = {nsp_cell_oid(res, i, 0), nsp_cell_oid(res, i, 1)};
 		nsp_object *target = nsp_model_find(ctx->model, ref);
-		const char *keyword = comment_keyword(nsp_cell(res, i, 2));
-		if (target == NULL || keyword == NULL)
+		if (target == NULL)
 			continue;
-		const char *domain_target = nsp_cell(res, i, 3);
 		const char *identity = nsp_cell(res, i, 4);
+		nsp_comment_row row = {
+			.type = nsp_cell(res, i, 2),
+			.identity = identity,
+			.domain_target = nsp_cell(res, i, 3),
+			.description = nsp_cell(res, i, 5),
+		};
 		nsp_strbuf_reset(&sql);
-		nsp_strbuf_append(&sql, "COMMENT ON ");
-		if (domain_target != NULL) {
-			nsp_strbuf_append(&sql, domain_target);
-		} else {
-			nsp_strbuf_append(&sql, keyword);
-			nsp_strbuf_append_char(&sql, ' ');
-			nsp_strbuf_append(&sql, identity);
-		}
-		nsp_strbuf_append(&sql, " IS ");
-		nsp_strbuf_append_literal(&sql, nsp_cell(res, i, 5));
-		nsp_strbuf_append(&sql, ";");
+		if (!nsp_render_comment(&row, &sql))
+			continue;
 		char display[512];
-		snprintf(display, sizeof(display), "comment on %s %s", nsp_cell(res, i, 2), identity);
+		snprintf(display, sizeof(display), "comment on %s %s", row.type, identity);
 		nsp_object *o = nsp_strbuf_failed(&sql)
 					? NULL
 					: nsp_model_add(ctx->model, NSP_KIND_COMMENT, NSP_PHASE_PRE, (nsp_catref){0, 0},

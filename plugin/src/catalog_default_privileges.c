@@ -1,7 +1,9 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "catalog.h"
+#include "render_default_privileges.h"
 #include "strbuf.h"
 #include "model_enums.h"
 
@@ -20,66 +22,6 @@
 
 enum { D_OID, D_ROLE, D_SCHEMA, D_OBJTYPE, D_GRANTEE, D_PRIVS, D_GRANTABLE };
 
-/* The ON clause of ALTER DEFAULT PRIVILEGES for a defaclobjtype. */
-static const char *objtype_keyword(const char *objtype)
-{
-	switch (objtype != NULL ? objtype[0] : '\0') {
-	case 'r': return "TABLES";
-	case 'S': return "SEQUENCES";
-	case 'f': return "FUNCTIONS";
-	case 'T': return "TYPES";
-	case 'n': return "SCHEMAS";
-	default: return NULL;
-	}
-}
-
-/* "ALTER DEFAULT PRIVILEGES FOR ROLE r [IN SCHEMA s] " */
-static void append_head(nsp_strbuf *sql, const nsp_catalog_ctx *ctx, PGresult *res, int row)
-{
-	nsp_strbuf_append(sql, "ALTER DEFAULT PRIVILEGES FOR ROLE ");
-	nsp_catalog_append_role(sql, ctx, nsp_cell(res, row, D_ROLE));
-	if (nsp_cell(res, row, D_SCHEMA) != NULL) {
-		nsp_strbuf_append(sql, " IN SCHEMA ");
-		nsp_strbuf_append_ident(sql, nsp_cell(res, row, D_SCHEMA));
-	}
-	nsp_strbuf_append(sql, " ");
-}
-
-/* The SQL of one pg_default_acl row, from its rows [first, end) (one per grantee, in order). */
-static void render(nsp_strbuf *sql, const nsp_catalog_ctx *ctx, PGresult *res, int first, int end,
-		   const char *on)
-{
-	nsp_strbuf_reset(sql);
-	if (nsp_cell(res, first, D_SCHEMA) == NULL) {
-		append_head(sql, ctx, res, first);
-		nsp_strbuf_appendf(sql, "REVOKE ALL ON %s FROM PUBLIC, ", on);
-		nsp_catalog_append_role(sql, ctx, nsp_cell(res, first, D_ROLE));
-		for (int i = first; i < end; i++) {
-			const char *grantee = nsp_cell(res, i, D_GRANTEE);
-			if (grantee == NULL || grantee[0] == '\0' ||
-			    strcmp(grantee, nsp_cell(res, first, D_ROLE)) == 0)
-				continue;
-			nsp_strbuf_append(sql, ", ");
-			nsp_catalog_append_role(sql, ctx, grantee);
-		}
-		nsp_strbuf_append(sql, ";");
-	}
-	for (int i = first; i < end; i++) {
-		if (nsp_cell(res, i, D_GRANTEE) == NULL)
-			continue; /* an empty list: everything revoked */
-		for (int col = D_PRIVS; col <= D_GRANTABLE; col++) {
-			if (nsp_cell(res, i, col) == NULL)
-				continue;
-			if (sql->len > 0)
-				nsp_strbuf_append(sql, "\n");
-			append_head(sql, ctx, res, i);
-			nsp_strbuf_appendf(sql, "GRANT %s ON %s TO ", nsp_cell(res, i, col), on);
-			nsp_catalog_append_role(sql, ctx, nsp_cell(res, i, D_GRANTEE));
-			nsp_strbuf_append(sql, col == D_GRANTABLE ? " WITH GRANT OPTION;" : ";");
-		}
-	}
-}
-
 /* After every view and materialized view (see the top of the file). */
 static int after_created_objects(nsp_model *m, nsp_object *o)
 {
@@ -92,13 +34,47 @@ static int after_created_objects(nsp_model *m, nsp_object *o)
 	return 0;
 }
 
+/* The row's grantees, roles mapped as the destination names them. */
+static nsp_default_acl_entry *read_entries(const nsp_catalog_ctx *ctx, PGresult *res, int first, int end)
+{
+	nsp_default_acl_entry *entries = calloc((size_t)(end - first), sizeof(*entries));
+	if (entries == NULL)
+		return NULL;
+	const char *role = nsp_cell(res, first, D_ROLE);
+	for (int i = first; i < end; i++) {
+		const char *grantee = nsp_cell(res, i, D_GRANTEE);
+		entries[i - first] = (nsp_default_acl_entry){
+			.grantee = nsp_catalog_map_role(ctx, grantee),
+			/* by source name: two roles mapped to one are still two grantees */
+			.grantee_is_role = grantee != NULL && strcmp(grantee, role) == 0,
+			.privileges = nsp_cell(res, i, D_PRIVS),
+			.grantable = nsp_cell(res, i, D_GRANTABLE),
+		};
+	}
+	return entries;
+}
+
+/* One pg_default_acl row, from its result rows [first, end) (one per grantee, in order). */
 static int add_row(nsp_catalog_ctx *ctx, nsp_strbuf *sql, PGresult *res, int first, int end)
 {
-	const char *on = objtype_keyword(nsp_cell(res, first, D_OBJTYPE));
+	const char *objtype = nsp_cell(res, first, D_OBJTYPE);
+	const char *on = nsp_default_privileges_objects(objtype != NULL ? objtype[0] : '\0');
 	if (on == NULL)
 		return 0; /* an object type this release does not know: nothing we can write */
-	render(sql, ctx, res, first, end, on);
+	nsp_default_acl_entry *entries = read_entries(ctx, res, first, end);
+	if (entries == NULL)
+		return -1;
 	const char *schema = nsp_cell(res, first, D_SCHEMA);
+	nsp_default_acl_row row = {
+		.role = nsp_catalog_map_role(ctx, nsp_cell(res, first, D_ROLE)),
+		.schema = schema,
+		.objtype = objtype[0],
+		.entries = entries,
+		.nentries = (size_t)(end - first),
+	};
+	nsp_strbuf_reset(sql);
+	nsp_render_default_privileges(&row, sql);
+	free(entries);
 	char identity[300];
 	snprintf(identity, sizeof(identity), "default privileges for role %s%s%s on %s",
 		 nsp_cell(res, first, D_ROLE), schema ? " in schema " : "", schema ? schema : "", on);

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "catalog.h"
+#include "render_indexes.h"
 #include "strbuf.h"
 #include "model_enums.h"
 
@@ -64,9 +65,9 @@ const char *const nsp_catalog_indexes_sql =
 	"ORDER BY n.nspname, t.relname, ic.relname";
 
 typedef struct index_row {
+	nsp_index_row ddl; /* the cells the SQL is written from */
 	uint32_t oid, table_oid, parent_oid;
-	const char *name, *schema, *relname;
-	const char *table; /* quoted qualified */
+	const char *table; /* quoted qualified: the name the lock footprint uses */
 	uint64_t cost;
 } index_row;
 
@@ -77,10 +78,11 @@ static nsp_object *add_index_step(nsp_catalog_ctx *ctx, const index_row *r,
 				  const char *sql, Neosync__Plugin__V1__LockMode lock, nsp_strbuf *identity)
 {
 	nsp_strbuf_reset(identity);
-	nsp_strbuf_appendf(identity, "%s.%s.%s %s", r->schema, r->relname, r->name, what);
+	nsp_strbuf_appendf(identity, "%s.%s.%s %s", r->ddl.schema, r->ddl.table, r->ddl.name, what);
 	if (nsp_strbuf_failed(identity))
 		return NULL;
-	nsp_object *o = nsp_model_add(ctx->model, kind, NSP_PHASE_POST, ref, r->schema, r->name, identity->data, sql);
+	nsp_object *o = nsp_model_add(ctx->model, kind, NSP_PHASE_POST, ref, r->ddl.schema, r->ddl.name, identity->data,
+				      sql);
 	if (o == NULL || nsp_object_set_table(o, r->table_oid, r->table, lock) != 0 ||
 	    nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, r->oid}) != 0)
 		return NULL;
@@ -109,20 +111,14 @@ static int add_index(nsp_catalog_ctx *ctx, const PGresult *res, int i, const ind
 	bool constraint = nsp_cell_bool(res, i, 9);
 	if (!constraint) {
 		nsp_strbuf_reset(sql);
-		nsp_strbuf_append(sql, nsp_cell(res, i, 5));
-		nsp_strbuf_append(sql, ";");
-		const char *stats = nsp_cell(res, i, 10);
-		if (stats != NULL) {
-			nsp_strbuf_append_char(sql, ' ');
-			nsp_strbuf_append(sql, stats);
-		}
+		nsp_render_index(&r->ddl, sql);
 		nsp_strbuf_reset(identity);
-		nsp_strbuf_appendf(identity, "%s.%s.%s", r->schema, r->relname, r->name);
+		nsp_strbuf_appendf(identity, "%s.%s.%s", r->ddl.schema, r->ddl.table, r->ddl.name);
 		if (nsp_strbuf_failed(sql) || nsp_strbuf_failed(identity))
 			return -1;
 		nsp_object *o = nsp_model_add(ctx->model, NSP_KIND_INDEX, NSP_PHASE_POST,
-					      (nsp_catref){NSP_CLASS_PG_CLASS, r->oid}, r->schema,
-					      r->name, identity->data, sql->data);
+					      (nsp_catref){NSP_CLASS_PG_CLASS, r->oid}, r->ddl.schema,
+					      r->ddl.name, identity->data, sql->data);
 		if (o == NULL || nsp_object_set_table(o, r->table_oid, r->table, NSP_LOCK_SHARE) != 0 ||
 		    nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, r->table_oid}) != 0)
 			return -1;
@@ -134,11 +130,7 @@ static int add_index(nsp_catalog_ctx *ctx, const PGresult *res, int i, const ind
 
 	if (r->parent_oid != 0) {
 		nsp_strbuf_reset(sql);
-		nsp_strbuf_append(sql, "ALTER INDEX ");
-		nsp_strbuf_append_qualified(sql, nsp_cell(res, i, 12), nsp_cell(res, i, 13));
-		nsp_strbuf_append(sql, " ATTACH PARTITION ");
-		nsp_strbuf_append_qualified(sql, r->schema, r->name);
-		nsp_strbuf_append(sql, ";");
+		nsp_render_index_attach(&r->ddl, sql);
 		nsp_object *o = nsp_strbuf_failed(sql) ? NULL
 				: add_index_step(ctx, r, NSP_KIND_INDEX_ATTACH,
 						 (nsp_catref){NSP_CLASS_PG_INHERITS, r->oid}, "attach",
@@ -149,7 +141,7 @@ static int add_index(nsp_catalog_ctx *ctx, const PGresult *res, int i, const ind
 		 * partitioned table above are in the footprint: attaches of a tree run one after
 		 * the other, and never while another step works on those tables. */
 		nsp_strbuf_reset(sql);
-		nsp_strbuf_append_qualified(sql, nsp_cell(res, i, 12), nsp_cell(res, i, 13));
+		nsp_strbuf_append_qualified(sql, r->ddl.parent_schema, r->ddl.parent_name);
 		if (o == NULL || nsp_strbuf_failed(sql) ||
 		    nsp_object_add_lock(o, sql->data, NSP_LOCK_ACCESS_EXCLUSIVE) != 0 ||
 		    nsp_object_needs_ref(o, (nsp_catref){NSP_CLASS_PG_CLASS, r->parent_oid}) != 0)
@@ -167,11 +159,7 @@ static int add_index(nsp_catalog_ctx *ctx, const PGresult *res, int i, const ind
 	}
 	if (nsp_cell_bool(res, i, 7)) {
 		nsp_strbuf_reset(sql);
-		nsp_strbuf_append(sql, "ALTER TABLE ");
-		nsp_strbuf_append(sql, r->table);
-		nsp_strbuf_append(sql, " CLUSTER ON ");
-		nsp_strbuf_append_ident(sql, r->name);
-		nsp_strbuf_append(sql, ";");
+		nsp_render_index_cluster(&r->ddl, sql);
 		if (nsp_strbuf_failed(sql) ||
 		    add_index_step(ctx, r, NSP_KIND_TABLE_PROPERTY, (nsp_catref){0, 0}, "cluster on", sql->data,
 				   NSP_LOCK_SHARE_UPDATE_EXCLUSIVE, identity) == NULL)
@@ -179,11 +167,7 @@ static int add_index(nsp_catalog_ctx *ctx, const PGresult *res, int i, const ind
 	}
 	if (nsp_cell_bool(res, i, 8)) {
 		nsp_strbuf_reset(sql);
-		nsp_strbuf_append(sql, "ALTER TABLE ONLY ");
-		nsp_strbuf_append(sql, r->table);
-		nsp_strbuf_append(sql, " REPLICA IDENTITY USING INDEX ");
-		nsp_strbuf_append_ident(sql, r->name);
-		nsp_strbuf_append(sql, ";");
+		nsp_render_index_replica_identity(&r->ddl, sql);
 		nsp_object *o = nsp_strbuf_failed(sql) ? NULL
 				: add_index_step(ctx, r, NSP_KIND_TABLE_PROPERTY, (nsp_catref){0, 0},
 						 "replica identity", sql->data, NSP_LOCK_ACCESS_EXCLUSIVE, identity);
@@ -205,16 +189,22 @@ int nsp_catalog_load_indexes(nsp_catalog_ctx *ctx)
 	int rc = 0;
 	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
 		index_row r = {
+			.ddl = {
+				.name = nsp_cell(res, i, 1),
+				.schema = nsp_cell(res, i, 2),
+				.table = nsp_cell(res, i, 3),
+				.definition = nsp_cell(res, i, 5),
+				.statistics = nsp_cell(res, i, 10),
+				.parent_schema = nsp_cell(res, i, 12),
+				.parent_name = nsp_cell(res, i, 13),
+			},
 			.oid = nsp_cell_oid(res, i, 0),
-			.name = nsp_cell(res, i, 1),
-			.schema = nsp_cell(res, i, 2),
-			.relname = nsp_cell(res, i, 3),
 			.table_oid = nsp_cell_oid(res, i, 4),
 			.cost = nsp_catalog_table_cost(ctx, nsp_cell_oid(res, i, 4), nsp_cell(res, i, 6)),
 			.parent_oid = nsp_cell_oid(res, i, 11),
 		};
 		nsp_strbuf_reset(&table);
-		nsp_strbuf_append_qualified(&table, r.schema, r.relname);
+		nsp_strbuf_append_qualified(&table, r.ddl.schema, r.ddl.table);
 		r.table = table.data;
 		rc = nsp_strbuf_failed(&table) ? -1 : add_index(ctx, res, i, &r, &sql, &identity);
 	}

@@ -60,10 +60,11 @@ static const char *grant_keyword(const char *type)
 	return NULL;
 }
 
-/* The destination role for a source role, through the role map. */
-static const char *map_role(const nsp_catalog_ctx *ctx, const char *role)
+const char *nsp_catalog_map_role(const nsp_catalog_ctx *ctx, const char *role)
 {
 	const Neosync__Plugin__V1__SchemaPluginOptions *o = ctx->options;
+	if (role == NULL || role[0] == '\0')
+		return role;
 	for (size_t i = 0; o != NULL && i < o->n_role_map; i++)
 		if (strcmp(o->role_map[i]->source_role, role) == 0 && o->role_map[i]->destination_role[0])
 			return o->role_map[i]->destination_role;
@@ -75,7 +76,7 @@ void nsp_catalog_append_role(nsp_strbuf *sb, const nsp_catalog_ctx *ctx, const c
 	if (role == NULL || role[0] == '\0')
 		nsp_strbuf_append(sb, "PUBLIC");
 	else
-		nsp_strbuf_append_ident(sb, map_role(ctx, role));
+		nsp_strbuf_append_ident(sb, nsp_catalog_map_role(ctx, role));
 }
 
 /* Objects with an owner and an ACL, as one list: catalog, oid, owner, kind for acldefault. */

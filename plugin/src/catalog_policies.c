@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "catalog.h"
-#include "render.h"
+#include "render_policies.h"
 #include "strbuf.h"
 #include "model_enums.h"
 

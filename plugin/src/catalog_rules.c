@@ -1,8 +1,8 @@
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "catalog.h"
+#include "render_rules.h"
 #include "strbuf.h"
 #include "model_enums.h"
 
@@ -34,27 +34,17 @@ int nsp_catalog_load_rules(nsp_catalog_ctx *ctx)
 		const char *schema = nsp_cell(res, i, R_SCHEMA);
 		const char *relname = nsp_cell(res, i, R_TABLE);
 		const char *name = nsp_cell(res, i, R_NAME);
-		const char *def = nsp_cell(res, i, R_DEF);
-		const char *enabled = nsp_cell(res, i, R_ENABLED);
 		nsp_strbuf_reset(&table);
 		nsp_strbuf_append_qualified(&table, schema, relname);
+		nsp_rule_row row = {
+			.schema = schema,
+			.table = relname,
+			.name = name,
+			.definition = nsp_cell(res, i, R_DEF),
+			.enabled = nsp_cell(res, i, R_ENABLED)[0],
+		};
 		nsp_strbuf_reset(&sql);
-		nsp_strbuf_append(&sql, def);
-		size_t len = strlen(def);
-		if (len == 0 || def[len - 1] != ';')
-			nsp_strbuf_append(&sql, ";");
-		const char *state = NULL;
-		switch (enabled[0]) {
-		case 'D': state = "DISABLE"; break;
-		case 'A': state = "ENABLE ALWAYS"; break;
-		case 'R': state = "ENABLE REPLICA"; break;
-		default: break;
-		}
-		if (state != NULL) {
-			nsp_strbuf_appendf(&sql, "\nALTER TABLE %s %s RULE ", table.data, state);
-			nsp_strbuf_append_ident(&sql, name);
-			nsp_strbuf_append(&sql, ";");
-		}
+		nsp_render_rule(&row, &sql);
 		nsp_strbuf_reset(&identity);
 		nsp_strbuf_appendf(&identity, "%s.%s.%s", schema, relname, name);
 		nsp_catref ref = {NSP_CLASS_PG_REWRITE, nsp_cell_oid(res, i, R_OID)};

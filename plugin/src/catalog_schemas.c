@@ -1,7 +1,5 @@
-#include <stdio.h>
-#include <string.h>
-
 #include "catalog.h"
+#include "render_schemas.h"
 #include "strbuf.h"
 #include "model_enums.h"
 
@@ -22,11 +20,7 @@ int nsp_catalog_load_schemas(nsp_catalog_ctx *ctx)
 	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
 		const char *name = nsp_cell(res, i, 1);
 		nsp_strbuf_reset(&sql);
-		if (strcmp(name, "public") != 0) {
-			nsp_strbuf_append(&sql, "CREATE SCHEMA ");
-			nsp_strbuf_append_ident(&sql, name);
-			nsp_strbuf_append(&sql, ";");
-		}
+		nsp_render_schema(name, &sql);
 		nsp_catref ref = {NSP_CLASS_PG_NAMESPACE, nsp_cell_oid(res, i, 0)};
 		if (nsp_strbuf_failed(&sql) ||
 		    nsp_model_add(ctx->model, NSP_KIND_SCHEMA, NSP_PHASE_PRE, ref, name, name, name, sql.data) == NULL)
@@ -52,11 +46,7 @@ int nsp_catalog_load_schemas(nsp_catalog_ctx *ctx)
 		const char *name = nsp_cell(res, i, 1);
 		const char *schema = nsp_cell(res, i, 2);
 		nsp_strbuf_reset(&sql);
-		nsp_strbuf_append(&sql, "CREATE EXTENSION IF NOT EXISTS ");
-		nsp_strbuf_append_ident(&sql, name);
-		nsp_strbuf_append(&sql, " WITH SCHEMA ");
-		nsp_strbuf_append_ident(&sql, schema);
-		nsp_strbuf_append(&sql, ";");
+		nsp_render_extension(&(nsp_extension_row){.name = name, .schema = schema}, &sql);
 		nsp_catref ref = {NSP_CLASS_PG_EXTENSION, nsp_cell_oid(res, i, 0)};
 		nsp_object *o = nsp_strbuf_failed(&sql) ? NULL
 				: nsp_model_add(ctx->model, NSP_KIND_EXTENSION, NSP_PHASE_PRE, ref, schema, name, name, sql.data);

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "catalog.h"
+#include "render_statistics.h"
 #include "strbuf.h"
 #include "model_enums.h"
 
@@ -37,17 +38,16 @@ int nsp_catalog_load_statistics(nsp_catalog_ctx *ctx)
 	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
 		const char *schema = nsp_cell(res, i, S_SCHEMA);
 		const char *name = nsp_cell(res, i, S_NAME);
-		const char *target = nsp_cell(res, i, S_TARGET);
 		nsp_strbuf_reset(&table);
 		nsp_strbuf_append_qualified(&table, nsp_cell(res, i, S_TABLE_SCHEMA), nsp_cell(res, i, S_TABLE));
+		nsp_statistics_row row = {
+			.schema = schema,
+			.name = name,
+			.definition = nsp_cell(res, i, S_DEF),
+			.target = nsp_cell(res, i, S_TARGET),
+		};
 		nsp_strbuf_reset(&sql);
-		nsp_strbuf_append(&sql, nsp_cell(res, i, S_DEF));
-		nsp_strbuf_append(&sql, ";");
-		if (target != NULL) {
-			nsp_strbuf_append(&sql, "\nALTER STATISTICS ");
-			nsp_strbuf_append_qualified(&sql, schema, name);
-			nsp_strbuf_appendf(&sql, " SET STATISTICS %s;", target);
-		}
+		nsp_render_statistics(&row, &sql);
 		nsp_strbuf_reset(&identity);
 		nsp_strbuf_appendf(&identity, "%s.%s", schema, name);
 		nsp_catref ref = {NSP_CLASS_PG_STATISTIC_EXT, nsp_cell_oid(res, i, S_OID)};

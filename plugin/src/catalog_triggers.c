@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "catalog.h"
+#include "render_triggers.h"
 #include "strbuf.h"
 #include "model_enums.h"
 
@@ -78,24 +79,16 @@ int nsp_catalog_load_triggers(nsp_catalog_ctx *ctx)
 		}
 		nsp_strbuf_reset(&table);
 		nsp_strbuf_append_qualified(&table, schema, relname);
+		nsp_trigger_row row = {
+			.schema = schema,
+			.table = relname,
+			.name = name,
+			.definition = nsp_cell(res, i, T_DEF),
+			.enabled = enabled[0],
+			.clone = clone,
+		};
 		nsp_strbuf_reset(&sql);
-		if (!clone) {
-			nsp_strbuf_append(&sql, nsp_cell(res, i, T_DEF));
-			nsp_strbuf_append(&sql, ";");
-		}
-		/* 'O' is the default state; 't'/'f' are what very old servers stored. */
-		const char *state = NULL;
-		switch (enabled[0]) {
-		case 'D': case 'f': state = "DISABLE"; break;
-		case 'A': state = "ENABLE ALWAYS"; break;
-		case 'R': state = "ENABLE REPLICA"; break;
-		default: state = clone ? "ENABLE" : NULL; break;
-		}
-		if (state != NULL) {
-			nsp_strbuf_appendf(&sql, "%sALTER TABLE %s %s TRIGGER ", clone ? "" : "\n", table.data, state);
-			nsp_strbuf_append_ident(&sql, name);
-			nsp_strbuf_append(&sql, ";");
-		}
+		nsp_render_trigger(&row, &sql);
 		nsp_strbuf_reset(&identity);
 		nsp_strbuf_appendf(&identity, "%s.%s.%s", schema, relname, name);
 		nsp_object *o = nsp_catalog_add_table_object(

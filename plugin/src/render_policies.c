@@ -1,5 +1,5 @@
-/* render_policies - policies and row-level security as pg_dump writes them (render.h). */
-#include "render.h"
+/* render_policies - policies and row-level security as pg_dump writes them (render_policies.h). */
+#include "render_policies.h"
 
 static const char *policy_command(char cmd)
 {

@@ -1,7 +1,7 @@
-/* render_sequences - sequences as pg_dump writes them (render.h). */
+/* render_sequences - sequences as pg_dump writes them (render_sequences.h). */
 #include <string.h>
 
-#include "render.h"
+#include "render_sequences.h"
 
 void nsp_render_sequence(const nsp_sequence_row *r, nsp_strbuf *sql)
 {

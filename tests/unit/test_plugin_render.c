@@ -1,5 +1,6 @@
-/* DDL rendering from catalog rows, without a server (render.h): what pg_dump writes for the same
- * catalog rows (policies, row-level security, sequences), with awkward names quoted. */
+/* DDL rendering from catalog rows, without a server (render_policies.h, render_sequences.h):
+ * what pg_dump writes for the same catalog rows (policies, row-level security, sequences), with
+ * awkward names quoted. The other kinds' renderers have a test_plugin_render_<kind>.c each. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "render.h"
+#include "render_policies.h"
+#include "render_sequences.h"
 
 static char *render_policy(const nsp_policy_row *r)
 {

@@ -135,13 +135,40 @@ static char *qualified(const char *schema, const char *table)
 	return nsp_strbuf_detach(&sb);
 }
 
+/* A table's failure message when not even it could be allocated (never freed). */
+static char no_memory_for_error[] = "out of memory recording a table's failure";
+
+static void table_error_clear(nsp_hydrate_table *t)
+{
+	if (t->error != no_memory_for_error)
+		free(t->error);
+	t->error = NULL;
+}
+
+/* The message of a failed table, at most 511 bytes, allocated only for a failure: a table that
+ * copied carries none (20 000 tables of the wide benchmark would otherwise carry 10 MB). */
+static void table_error_set(nsp_hydrate_table *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void table_error_set(nsp_hydrate_table *t, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	table_error_clear(t);
+	t->error = strdup(msg);
+	if (t->error == NULL)
+		t->error = no_memory_for_error;
+}
+
 /* Record a failure on a table: `"s"."t": <what>: SQLSTATE ...: message`. */
 static void table_fail(nsp_hydrate_table *t, const char *what, PGconn *conn, const PGresult *res)
 {
 	char detail[440];
 	char *q = qualified(t->schema, t->table);
 	describe_failure(conn, res, detail, sizeof detail, t->sqlstate);
-	snprintf(t->error, sizeof t->error, "table %s: %s: %s", q ? q : t->table, what, detail);
+	table_error_set(t, "table %s: %s: %s", q ? q : t->table, what, detail);
 	free(q);
 }
 
@@ -150,9 +177,9 @@ static void table_fail_msg(nsp_hydrate_table *t, const char *sqlstate, const cha
 	char *q = qualified(t->schema, t->table);
 	snprintf(t->sqlstate, sizeof t->sqlstate, "%s", sqlstate);
 	if (sqlstate[0] != '\0')
-		snprintf(t->error, sizeof t->error, "table %s: SQLSTATE %s: %s", q ? q : t->table, sqlstate, msg);
+		table_error_set(t, "table %s: SQLSTATE %s: %s", q ? q : t->table, sqlstate, msg);
 	else
-		snprintf(t->error, sizeof t->error, "table %s: %s", q ? q : t->table, msg);
+		table_error_set(t, "table %s: %s", q ? q : t->table, msg);
 	free(q);
 }
 
@@ -236,6 +263,7 @@ void nsp_hydrate_tables_free(nsp_hydrate_table *t, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(t[i].schema);
 		free(t[i].table);
+		table_error_clear(&t[i]);
 	}
 	free(t);
 }
@@ -382,6 +410,7 @@ static void vec_sort_unique(table_vec *tv)
 		if (cmp_table_name(&tv->v[k - 1], &tv->v[i]) == 0) {
 			free(tv->v[i].schema);
 			free(tv->v[i].table);
+			table_error_clear(&tv->v[i]);
 			continue;
 		}
 		tv->v[k++] = tv->v[i];
@@ -706,7 +735,7 @@ static void copy_table(hyd_worker *w, nsp_hydrate_table *t)
 
 	t->rows = -1;
 	t->bytes = 0;
-	t->error[0] = '\0';
+	table_error_clear(t);
 	t->sqlstate[0] = '\0';
 
 	/* source: import the snapshot */
@@ -962,7 +991,7 @@ static int order_by_size(PGconn *coord, hyd_shared *sh, char *err, size_t errlen
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (sh->tables[i].error[0] != '\0')
+		if (sh->tables[i].error != NULL)
 			continue; /* failed while resolving: reported, not copied */
 		e[k].idx = i;
 		schemas[k] = sh->tables[i].schema;
@@ -1030,7 +1059,7 @@ static void fail_all(nsp_hydrate_table *tables, size_t n, const char *msg)
 	if (p != NULL && strlen(p) >= 14)
 		snprintf(state, sizeof state, "%.5s", p + 9);
 	for (size_t i = 0; i < n; i++) {
-		if (tables[i].error[0] != '\0')
+		if (tables[i].error != NULL)
 			continue;
 		table_fail_msg(&tables[i], "", msg);
 		snprintf(tables[i].sqlstate, sizeof tables[i].sqlstate, "%s", state);
@@ -1064,7 +1093,7 @@ static int truncate_all(const char *dest_url, const nsp_hydrate_table *tables, s
 	nsp_strbuf_append_char(&schemas, '{');
 	nsp_strbuf_append_char(&names, '{');
 	for (size_t i = 0; i < n; i++) {
-		if (tables[i].error[0] != '\0')
+		if (tables[i].error != NULL)
 			continue;
 		array_item(&schemas, tables[i].schema);
 		array_item(&names, tables[i].table);
@@ -1149,7 +1178,7 @@ int nsp_hydrate_run(const char *source_url, const char *dest_url, nsp_hydrate_ta
 		tables[i].rows = -1;
 		tables[i].bytes = 0;
 		tables[i].seconds = 0;
-		if (tables[i].error[0] == '\0')
+		if (tables[i].error == NULL)
 			tables[i].sqlstate[0] = '\0';
 	}
 	if (n == 0)
@@ -1204,7 +1233,7 @@ int nsp_hydrate_run(const char *source_url, const char *dest_url, nsp_hydrate_ta
 
 	/* tables that failed while resolving count as finished */
 	for (size_t i = 0; i < n; i++)
-		if (tables[i].error[0] != '\0')
+		if (tables[i].error != NULL)
 			report_done(&sh, &tables[i]);
 	if (settle_empty(&sh, fatal, sizeof fatal) != 0)
 		goto fatal_out;
@@ -1296,7 +1325,7 @@ int nsp_hydrate_run(const char *source_url, const char *dest_url, nsp_hydrate_ta
 	size_t failed = 0;
 	const char *first = NULL;
 	for (size_t i = 0; i < n; i++) {
-		if (tables[i].error[0] != '\0') {
+		if (tables[i].error != NULL) {
 			failed++;
 			if (first == NULL)
 				first = tables[i].error;

@@ -42,7 +42,8 @@ typedef struct nsp_hydrate_table {
 	int64_t rows;        /* rows copied (the destination COPY's command tag); -1 = not copied */
 	uint64_t bytes;      /* bytes of COPY data streamed */
 	double seconds;      /* wall time of this table's copy */
-	char error[512];     /* "" = copied; else names the table, with SQLSTATE and message */
+	char *error;         /* NULL = copied; else names the table, with SQLSTATE and message
+			      * (malloc'd: free with the table, nsp_hydrate_tables_free) */
 	char sqlstate[6];    /* SQLSTATE of the failure, "" if none or not from the server */
 } nsp_hydrate_table;
 

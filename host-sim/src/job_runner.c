@@ -241,14 +241,14 @@ static void on_table_done(void *ctx, const nsp_hydrate_table *t, size_t done, si
 {
 	(void)ctx;
 	char line[1024];
-	if (t->error[0] != '\0')
+	if (t->error != NULL)
 		snprintf(line, sizeof(line), "[hydrate] %zu/%zu %s.%s FAILED: %s", done, total,
 			 t->schema, t->table, t->error);
 	else
 		snprintf(line, sizeof(line), "[hydrate] %zu/%zu %s.%s: %lld rows in %.3f s", done,
 			 total, t->schema, t->table, (long long)t->rows, t->seconds);
 	if (nsp_host_progress_enabled()) {
-		if (t->error[0] != '\0')
+		if (t->error != NULL)
 			nsp_host_status_done(line);
 		nsp_progress_copy_table(t->rows, t->bytes, done, total);
 	} else

@@ -706,7 +706,7 @@ done:
 static void on_table(void *ctx, const nsp_hydrate_table *t, size_t done, size_t total)
 {
 	(void)ctx;
-	if (t->error[0] != '\0')
+	if (t->error != NULL)
 		nsp_host_logf("hydrate", NSP_LOG_WARNING, "%zu/%zu %s.%s FAILED: %s", done, total,
 			      t->schema, t->table, t->error);
 	else

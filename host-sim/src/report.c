@@ -141,7 +141,7 @@ int nsp_report_exit_status(const nsp_report *r)
 		}
 	}
 	for (size_t i = 0; i < r->ntables; i++)
-		if (r->tables[i].error[0] != '\0')
+		if (r->tables[i].error != NULL)
 			incomplete = true;
 	return incomplete ? 2 : 0;
 }
@@ -291,7 +291,7 @@ void nsp_report_print_text(const nsp_report *r, FILE *out)
 			const nsp_hydrate_table *t = &r->tables[i];
 			char name[512];
 			snprintf(name, sizeof(name), "%s.%s", t->schema, t->table);
-			if (t->error[0] != '\0') {
+			if (t->error != NULL) {
 				failed++;
 				fprintf(out, "  %-*s  FAILED", (int)width, name);
 				if (t->sqlstate[0] != '\0' && strstr(t->error, t->sqlstate) == NULL)
@@ -425,7 +425,7 @@ int nsp_report_print_json(const nsp_report *r, FILE *out, bool pretty, char *err
 		json_object_object_add(o, "rows", json_object_new_int64(t->rows));
 		json_object_object_add(o, "bytes", json_object_new_int64((int64_t)t->bytes));
 		json_object_object_add(o, "seconds", seconds_json(t->seconds));
-		if (t->error[0] != '\0')
+		if (t->error != NULL)
 			json_object_object_add(o, "error", json_object_new_string(t->error));
 		if (t->sqlstate[0] != '\0')
 			json_object_object_add(o, "sqlstate", json_object_new_string(t->sqlstate));

@@ -153,6 +153,21 @@ static const owner_step *owner_step_of(const owner_steps *o, nsp_catref ref)
 	return o->n ? bsearch(&key, o->items, o->n, sizeof(*o->items), ref_cmp) : NULL;
 }
 
+/* A view, materialized view, sequence or foreign table has no `table` of its own in the model,
+ * but its owner and privileges live in its pg_class row, as do relhasrules and relhastriggers,
+ * which a rule or trigger on it rewrites: two such statements at once make one of them fail
+ * ("tuple concurrently updated", seen with a generated schema's view). Locking the relation
+ * keeps them apart, as the steps on tables are. */
+static int lock_own_relation(nsp_object *o, const nsp_object *target)
+{
+	nsp_strbuf rel;
+	nsp_strbuf_init(&rel);
+	nsp_strbuf_append_qualified(&rel, target->schema, target->name);
+	int rc = nsp_strbuf_failed(&rel) ? -1 : nsp_object_add_lock(o, rel.data, NSP_LOCK_ACCESS_EXCLUSIVE);
+	nsp_strbuf_free(&rel);
+	return rc;
+}
+
 static nsp_object *add_step(nsp_catalog_ctx *ctx, Neosync__Plugin__V1__ObjectKind kind,
 			    nsp_object *target, const char *what, const char *identity, const char *sql)
 {
@@ -165,6 +180,9 @@ static nsp_object *add_step(nsp_catalog_ctx *ctx, Neosync__Plugin__V1__ObjectKin
 	if (target->table != NULL &&
 	    nsp_object_set_table(o, target->table_oid, target->table,
 				 NSP_LOCK_ACCESS_EXCLUSIVE) != 0)
+		return NULL;
+	if (target->table == NULL && target->ref.classid == NSP_CLASS_PG_CLASS &&
+	    lock_own_relation(o, target) != 0)
 		return NULL;
 	return o;
 }

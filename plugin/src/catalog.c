@@ -6,18 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-PGresult *nsp_catalog_query(nsp_catalog_ctx *ctx, const char *what, const char *sql)
+/* A query's result, checked: NULL with ctx->err set when it failed (conn: where it ran). */
+static PGresult *checked(nsp_catalog_ctx *ctx, const char *what, PGresult *res, PGconn *conn)
 {
-	ctx->queries++;
-	PGresult *res = NULL;
-	PGconn *conn = ctx->conn;
-	if (ctx->prefetched != NULL) { /* this loader's query ran ahead (the loader table) */
-		res = ctx->prefetched;
-		conn = ctx->prefetched_conn;
-		ctx->prefetched = NULL;
-	} else {
-		res = PQexec(conn, sql);
-	}
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		char context[256];
 		snprintf(context, sizeof(context), "reading %s from the source catalog", what);
@@ -27,6 +18,26 @@ PGresult *nsp_catalog_query(nsp_catalog_ctx *ctx, const char *what, const char *
 		return NULL;
 	}
 	return res;
+}
+
+PGresult *nsp_catalog_query(nsp_catalog_ctx *ctx, const char *what, const char *sql)
+{
+	ctx->queries++;
+	return checked(ctx, what, PQexec(ctx->conn, sql), ctx->conn);
+}
+
+PGresult *nsp_catalog_query_prefetched(nsp_catalog_ctx *ctx, const char *what, const char *sql)
+{
+	PGconn *conn = NULL;
+	PGresult *res = NULL;
+	if (ctx->prefetch_pending) {
+		ctx->prefetch_pending = false;
+		res = nsp_catalog_prefetch_take(ctx->prefetch, &conn);
+	}
+	if (res == NULL) /* no prefetch session: run it here */
+		return nsp_catalog_query(ctx, what, sql);
+	ctx->queries++;
+	return checked(ctx, what, res, conn);
 }
 
 const char *nsp_cell(const PGresult *res, int row, int col)
@@ -142,10 +153,11 @@ static const char *table_sizes_query(int server_version)
 	return nsp_catalog_table_sizes_sql;
 }
 
-/* The loaders, in the order they run. A loader whose `prefetch` names its first query has it
- * run ahead on a second session of the same snapshot (catalog_prefetch.c): the heaviest queries
- * at thousands of tables (pg_relation_size, pg_get_constraintdef, pg_get_indexdef), while the
- * loaders before them read on the first session. The loader then finds its result waiting. */
+/* The loaders, in the order they run. A loader whose `prefetch` names a query has it run ahead
+ * on a second session of the same snapshot (catalog_prefetch.c): the heaviest queries at
+ * thousands of tables (pg_relation_size, pg_get_constraintdef, pg_get_indexdef), while the
+ * loaders before them read on the first session. The loader takes its result with
+ * nsp_catalog_query_prefetched, when it needs it. */
 typedef struct nsp_loader {
 	const char *name; /* in the log's breakdown */
 	int (*load)(nsp_catalog_ctx *ctx);
@@ -236,11 +248,13 @@ int nsp_catalog_load(PGconn *conn, const char *url,
 	uint64_t spent[NLOADERS + 1] = {0}; /* each loader's wall time (a prefetched one: its wait) */
 	for (size_t i = 0; i < NLOADERS && rc == 0; i++) {
 		uint64_t t = nsp_now_us();
-		if (loaders[i].prefetch != NULL)
-			ctx.prefetched = nsp_catalog_prefetch_take(ctx.prefetch, &ctx.prefetched_conn);
+		ctx.prefetch_pending = loaders[i].prefetch != NULL;
 		rc = loaders[i].load(&ctx);
-		PQclear(ctx.prefetched); /* a loader that stopped before its query */
-		ctx.prefetched = NULL;
+		if (ctx.prefetch_pending) { /* a loader that stopped before its query: keep the order */
+			PGconn *unused;
+			PQclear(nsp_catalog_prefetch_take(ctx.prefetch, &unused));
+			ctx.prefetch_pending = false;
+		}
 		spent[i] = nsp_now_us() - t;
 	}
 	nsp_catalog_prefetch_end(ctx.prefetch);

@@ -28,11 +28,9 @@ typedef struct nsp_catalog_ctx {
 	/* A second session in the same snapshot running the heaviest queries ahead of their
 	 * loaders (catalog_prefetch.c); NULL when there is none. */
 	struct nsp_catalog_prefetch *prefetch;
-	/* The result of the running loader's query, when its entry in the loader table (catalog.c)
-	 * is prefetched and the result is waiting; nsp_catalog_query takes it instead of running the
-	 * query. prefetched_conn: the session it ran on (for error messages). */
-	PGresult *prefetched;
-	PGconn *prefetched_conn;
+	/* The running loader's entry in the loader table (catalog.c) is prefetched and its result
+	 * not taken yet: nsp_catalog_query_prefetched takes it. */
+	bool prefetch_pending;
 	nsp_model *model;
 	int server_version; /* server_version_num */
 	nsp_error *err;
@@ -101,6 +99,10 @@ int nsp_catalog_load_default_privileges(nsp_catalog_ctx *ctx, nsp_strbuf *sql);
 
 /* Run one catalog query (counted). On failure sets ctx->err naming `what` and returns NULL. */
 PGresult *nsp_catalog_query(nsp_catalog_ctx *ctx, const char *what, const char *sql);
+/* The same for the query the loader table prefetches for the running loader: its result from
+ * the prefetch session when there is one (waiting for it only now, so a loader can run its other
+ * queries first), else `sql` run here. */
+PGresult *nsp_catalog_query_prefetched(nsp_catalog_ctx *ctx, const char *what, const char *sql);
 /* A cell, or NULL when SQL NULL. */
 const char *nsp_cell(const PGresult *res, int row, int col);
 /* A cell as an unsigned 32-bit number (oids); 0 when NULL. */

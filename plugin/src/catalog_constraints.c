@@ -370,7 +370,7 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 
 int nsp_catalog_load_constraints(nsp_catalog_ctx *ctx)
 {
-	PGresult *res = nsp_catalog_query(ctx, "table constraints",
+	PGresult *res = nsp_catalog_query_prefetched(ctx, "table constraints",
 					  nsp_catalog_constraints_query(ctx->server_version));
 	if (res == NULL)
 		return -1;

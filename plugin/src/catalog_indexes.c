@@ -179,7 +179,7 @@ static int add_index(nsp_catalog_ctx *ctx, const PGresult *res, int i, const ind
 
 int nsp_catalog_load_indexes(nsp_catalog_ctx *ctx)
 {
-	PGresult *res = nsp_catalog_query(ctx, "indexes", nsp_catalog_indexes_sql);
+	PGresult *res = nsp_catalog_query_prefetched(ctx, "indexes", nsp_catalog_indexes_sql);
 	if (res == NULL)
 		return -1;
 	nsp_strbuf sql, identity, table;

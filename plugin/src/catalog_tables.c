@@ -619,20 +619,13 @@ static int load_tables(nsp_catalog_ctx *ctx, const PGresult *tabs, const PGresul
 
 int nsp_catalog_load_tables(nsp_catalog_ctx *ctx)
 {
-	/* First: the query the loader table may have run ahead (nsp_catalog_query takes it). */
-	PGresult *sizes = nsp_catalog_query(ctx, "table sizes", nsp_catalog_table_sizes_sql);
-	if (sizes == NULL)
-		return -1;
 	PGresult *tabs = nsp_catalog_query(ctx, "tables", tables_sql);
-	if (tabs == NULL) {
-		PQclear(sizes);
+	if (tabs == NULL)
 		return -1;
-	}
 	size_t len = sizeof(columns_sql) + 512;
 	char *sql = malloc(len);
 	if (sql == NULL) {
 		PQclear(tabs);
-		PQclear(sizes);
 		return OOM(ctx, "reading table columns");
 	}
 	/* attcompression exists since PostgreSQL 14 ('\0' = the default method); NOT NULL
@@ -652,7 +645,14 @@ int nsp_catalog_load_tables(nsp_catalog_ctx *ctx)
 	free(sql);
 	if (cols == NULL) {
 		PQclear(tabs);
-		PQclear(sizes);
+		return -1;
+	}
+	/* Last: the loader table runs the sizes ahead, and they take longest at thousands of
+	 * tables; the two queries above ran meanwhile. */
+	PGresult *sizes = nsp_catalog_query_prefetched(ctx, "table sizes", nsp_catalog_table_sizes_sql);
+	if (sizes == NULL) {
+		PQclear(cols);
+		PQclear(tabs);
 		return -1;
 	}
 	int rc = load_tables(ctx, tabs, cols, sizes);

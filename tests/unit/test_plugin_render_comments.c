@@ -32,35 +32,15 @@ static void test_comment_designators(void **state)
 	const struct {
 		const char *type, *designator;
 	} cases[] = {
-		{"table", "TABLE"},
-		{"table column", "COLUMN"},
+		/* the designators that are not the type's own name upper-cased */
 		{"view column", "COLUMN"},
-		{"materialized view column", "COLUMN"},
 		{"composite type column", "COLUMN"},
-		{"foreign table column", "COLUMN"},
-		{"index", "INDEX"},
-		{"sequence", "SEQUENCE"},
-		{"view", "VIEW"},
-		{"materialized view", "MATERIALIZED VIEW"},
 		{"composite type", "TYPE"},
-		{"foreign table", "FOREIGN TABLE"},
-		{"type", "TYPE"},
-		{"domain", "DOMAIN"},
-		{"function", "FUNCTION"},
-		{"procedure", "PROCEDURE"},
-		{"aggregate", "AGGREGATE"},
-		{"schema", "SCHEMA"},
-		{"extension", "EXTENSION"},
-		{"collation", "COLLATION"},
-		{"operator", "OPERATOR"},
-		{"cast", "CAST"},
-		{"trigger", "TRIGGER"},
 		{"table constraint", "CONSTRAINT"},
 		{"domain constraint", "CONSTRAINT"},
-		{"policy", "POLICY"},
-		{"rule", "RULE"},
 		{"statistics object", "STATISTICS"},
-		{"text search configuration", "TEXT SEARCH CONFIGURATION"},
+		/* and some that are */
+		{"materialized view", "MATERIALIZED VIEW"},
 		{"text search dictionary", "TEXT SEARCH DICTIONARY"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -1,7 +1,7 @@
 /* nsp_plan_dump - developer and test tool: read a source database's catalog, plan, and write
- * the pre-sync and post-sync statements as two SQL files, in plan order. With --apply it also
- * runs them on a destination (pre-sync in one transaction, post-sync step by step), which is
- * the schema half of a job without a data copy: the quickest parity check for a catalog loader. */
+ * the pre-sync and post-sync statements as two SQL files, in plan order, each after a comment
+ * line naming the step, its table and the locks the schedulers know it takes. --owners-acls
+ * plans with the options owners and acls on (the default plan has neither). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,11 +24,17 @@ static int write_phase(const Neosync__Plugin__V1__Plan *plan, Neosync__Plugin__V
 		const Neosync__Plugin__V1__Step *s = plan->steps[i];
 		if (s->phase != phase)
 			continue;
-		fprintf(f, "-- step %u: %s %s [schema=%s name=%s table=%s]%s%s\n%s\n", s->id,
+		fprintf(f, "-- step %u: %s %s [schema=%s name=%s table=%s locks=", s->id,
 			protobuf_c_enum_descriptor_get_value(&neosync__plugin__v1__object_kind__descriptor,
 							     s->kind)->name,
-			s->identity, s->schema, s->name, s->table, s->skip_reason[0] ? " SKIPPED: " : "",
-			s->skip_reason, s->sql);
+			s->identity, s->schema, s->name, s->table);
+		for (size_t l = 0; l < s->n_locks; l++) {
+			const ProtobufCEnumValue *mode = protobuf_c_enum_descriptor_get_value(
+				&neosync__plugin__v1__lock_mode__descriptor, s->locks[l]->mode);
+			fprintf(f, "%s%s:%s", l ? "," : "", s->locks[l]->relation,
+				mode != NULL ? mode->name : "?");
+		}
+		fprintf(f, "]%s%s\n%s\n", s->skip_reason[0] ? " SKIPPED: " : "", s->skip_reason, s->sql);
 	}
 	fclose(f);
 	return 0;
@@ -36,8 +42,16 @@ static int write_phase(const Neosync__Plugin__V1__Plan *plan, Neosync__Plugin__V
 
 int main(int argc, char **argv)
 {
+	Neosync__Plugin__V1__SchemaPluginOptions opts = NEOSYNC__PLUGIN__V1__SCHEMA_PLUGIN_OPTIONS__INIT;
+	const Neosync__Plugin__V1__SchemaPluginOptions *options = NULL;
+	if (argc == 5 && strcmp(argv[1], "--owners-acls") == 0) {
+		opts.owners = opts.acls = true;
+		options = &opts;
+		argv++;
+		argc--;
+	}
 	if (argc != 4) {
-		fprintf(stderr, "usage: %s SOURCE_URL PRE.sql POST.sql\n", argv[0]);
+		fprintf(stderr, "usage: nsp_plan_dump [--owners-acls] SOURCE_URL PRE.sql POST.sql\n");
 		return 1;
 	}
 	nsp_error err;
@@ -50,11 +64,11 @@ int main(int argc, char **argv)
 	nsp_model model;
 	nsp_model_init(&model);
 	nsp_catalog_stats stats = {0};
-	int rc = nsp_catalog_load(conn, NULL, NULL, &model, &err, &stats);
+	int rc = nsp_catalog_load(conn, NULL, options, &model, &err, &stats);
 	PQfinish(conn);
 	Neosync__Plugin__V1__Plan *plan = NULL;
 	if (rc == 0)
-		rc = nsp_plan_build(&model, NULL, "dump", &plan, &err);
+		rc = nsp_plan_build(&model, options, "dump", &plan, &err);
 	if (rc != 0) {
 		fprintf(stderr, "%s\n", err.message);
 		nsp_model_free(&model);

@@ -102,6 +102,18 @@ nsp_query() {
   nsp_psql "$1" -At -c "$2"
 }
 
+# Make the roles (plain names, NOLOGIN) unless the server has them. Roles are the server's, not
+# a database's, and tests run at the same time: one advisory lock keeps two from racing.
+nsp_ensure_roles() {
+  local role sql="SELECT pg_catalog.pg_advisory_lock(4242);"
+  for role in "$@"; do
+    sql+="DO \$\$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = '$role')"
+    sql+=" THEN CREATE ROLE \"$role\"; END IF; END \$\$;"
+  done
+  sql+="SELECT pg_catalog.pg_advisory_unlock(4242);"
+  nsp_psql "$NSP_PG_URL" -c "$sql" >/dev/null || nsp_fail "could not create the roles $*"
+}
+
 nsp_createdb() {
   local base=${1:-db} name
   base=$(printf '%s' "$base" | tr '[:upper:]' '[:lower:]' | LC_ALL=C tr -c 'a-z0-9_' '_' | cut -c1-40)

@@ -13,14 +13,7 @@ dump="$NSP_BUILD_DIR/tests/nsp_plan_dump"
 [[ -x $dump ]] || nsp_fail "missing $dump"
 dir=$(nsp_tmpdir)
 
-nsp_psql "$NSP_PG_URL" >/dev/null <<'SQL'
-DO $$ BEGIN
-  PERFORM pg_advisory_lock(4243);
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rowlock_owner') THEN CREATE ROLE rowlock_owner; END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rowlock_reader') THEN CREATE ROLE rowlock_reader; END IF;
-  PERFORM pg_advisory_unlock(4243);
-END $$;
-SQL
+nsp_ensure_roles rowlock_owner rowlock_reader
 
 src=$(nsp_createdb rowlock_src)
 nsp_psql "$src" >/dev/null <<'SQL'
@@ -47,8 +40,7 @@ locks_of() {
 expect_lock() { # identity, relation
   local got
   got=$(locks_of "$1")
-  [[ -n $(grep -h -c -F -- " $1 [schema=" "$dir/pre.sql" "$dir/post.sql" | grep -v '^0$') ]] ||
-    nsp_fail "no step '$1' in the plan"
+  grep -q -F -- " $1 [schema=" "$dir/pre.sql" "$dir/post.sql" || nsp_fail "no step '$1' in the plan"
   [[ ,$got, == *",$2:LOCK_MODE_ACCESS_EXCLUSIVE,"* ]] ||
     nsp_fail "step '$1' does not lock $2 ACCESS EXCLUSIVE (its locks: '${got:-none}')"
 }

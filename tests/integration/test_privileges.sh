@@ -17,16 +17,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/job_lib.sh"
 
-# Roles are the server's: create them once (other tests may run at the same time).
-nsp_psql "$NSP_PG_URL" >/dev/null <<'SQL'
-DO $$ BEGIN
-  PERFORM pg_advisory_lock(4242);
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'priv_owner') THEN CREATE ROLE priv_owner; END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'priv_zed') THEN CREATE ROLE priv_zed; END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'priv_alice') THEN CREATE ROLE priv_alice; END IF;
-  PERFORM pg_advisory_unlock(4242);
-END $$;
-SQL
+nsp_ensure_roles priv_owner priv_zed priv_alice
 
 src=$(nsp_createdb priv_src)
 nsp_psql "$src" >/dev/null <<'SQL'

@@ -11,6 +11,7 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
+#include "clock.h"
 #include "error.h"
 #include "neosync/plugin.h"
 #include "neosync/plugin/v1/options.pb-c.h"
@@ -50,7 +51,6 @@ void nsp_result_set_pg_error(Neosync__Plugin__V1__StepResult *r, const PGresult 
 bool nsp_sqlstate_is_duplicate(const char *sqlstate);
 /* Count results into a Summary (malloc'ed members). */
 Neosync__Plugin__V1__Summary *nsp_results_summarize(const nsp_results *results, uint64_t duration_us);
-uint64_t nsp_now_us(void);
 
 /* --- apply_pre.c / apply_post.c ------------------------------------------------------------ */
 

@@ -1,5 +1,5 @@
 #include "catalog.h"
-#include "apply.h" /* nsp_now_us */
+#include "clock.h"
 #include "model_enums.h"
 
 #include <stdio.h>

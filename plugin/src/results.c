@@ -1,18 +1,10 @@
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "apply.h"
 #include "pb.h"
 #include "strbuf.h"
 #include "model_enums.h"
-
-uint64_t nsp_now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 void nsp_result_set_message(Neosync__Plugin__V1__StepResult *r, const char *msg)
 {

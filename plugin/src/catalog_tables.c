@@ -92,11 +92,14 @@ enum {
 /* Every live column of those tables, ordered by table then position. COLLATE only when it
  * differs from the type's (as pg_dump). The inh_* flags say what the column inherits from a
  * parent (pg_dump's flagInhAttrs). attoptions leave out pg_attver, a version stamp the server
- * keeps itself (pg_dump leaves it out too, except in binary upgrades). The identity sequence's options, NULL for MINVALUE/MAXVALUE
- * when they are the defaults of its type and direction. %s: attcompression (PostgreSQL 14+);
+ * keeps itself (pg_dump leaves it out too, except in binary upgrades). The identity sequence's
+ * options, NULL for MINVALUE/MAXVALUE when they are the defaults of its type and direction. %s: attcompression (PostgreSQL 14+);
  * %s, %s: the column's NOT NULL constraint (PostgreSQL 18+: a pg_constraint row of contype 'n'
  * with a name, NO INHERIT, NOT VALID, local and inherited flags; NULL and constants before);
- * the other %s: its parents' attcompression (PostgreSQL 14+). */
+ * the other %s: its parents' attcompression (PostgreSQL 14+). What a column inherits and its
+ * identity sequence are joined as two sets computed once, not a subquery per column (a third
+ * of the query's time at 25 000 columns); attoptions, NULL for almost every column, are only
+ * unnested where set. */
 static const char columns_sql[] =
 	"SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), "
 	"  a.attnotnull, a.attislocal, a.attidentity, a.attgenerated, "
@@ -105,8 +108,9 @@ static const char columns_sql[] =
 	"    pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END, "
 	"  COALESCE(a.attstattarget, -1), "
 	"  CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage END, "
-	"  pg_catalog.array_to_string(ARRAY(SELECT o FROM pg_catalog.unnest(a.attoptions) o "
-	"    WHERE pg_catalog.substr(o, 1, 10) <> 'pg_attver='), ', '), %s, "
+	"  CASE WHEN a.attoptions IS NULL THEN '' ELSE "
+	"    pg_catalog.array_to_string(ARRAY(SELECT o FROM pg_catalog.unnest(a.attoptions) o "
+	"      WHERE pg_catalog.substr(o, 1, 10) <> 'pg_attver='), ', ') END, %s, "
 	"  COALESCE(inh.notnull, false), COALESCE(inh.hasdefault, false), COALESCE(inh.generated, false), "
 	"  COALESCE(inh.compressed, false), "
 	"  sq.seqrelid, sq.name, sq.seqstart, sq.seqincrement, "
@@ -126,26 +130,28 @@ static const char columns_sql[] =
 	"LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum "
 	"LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation "
 	"LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace "
-	"LEFT JOIN LATERAL (SELECT pg_catalog.bool_or(pa.attnotnull) AS notnull, "
+	"LEFT JOIN (SELECT i.inhrelid, pa.attname, pg_catalog.bool_or(pa.attnotnull) AS notnull, "
 	"    pg_catalog.bool_or(pd.oid IS NOT NULL AND pa.attgenerated = '') AS hasdefault, "
 	"    pg_catalog.bool_or(pa.attgenerated <> '') AS generated, "
 	"    pg_catalog.bool_or(%s <> '') AS compressed "
 	"  FROM pg_catalog.pg_inherits i "
-	"  JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname "
+	"  JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attnum > 0 "
 	"    AND NOT pa.attisdropped "
 	"  LEFT JOIN pg_catalog.pg_attrdef pd ON pd.adrelid = pa.attrelid AND pd.adnum = pa.attnum "
-	"  WHERE i.inhrelid = a.attrelid) inh ON true "
-	"LEFT JOIN LATERAL (SELECT s.seqrelid, s.seqtypid, s.seqstart, s.seqincrement, s.seqmin, "
-	"    s.seqmax, s.seqcache, s.seqcycle, "
+	"  GROUP BY i.inhrelid, pa.attname) inh "
+	"  ON inh.inhrelid = a.attrelid AND inh.attname = a.attname "
+	"LEFT JOIN (SELECT DISTINCT ON (d.refobjid, d.refobjsubid) d.refobjid, d.refobjsubid, "
+	"    s.seqrelid, s.seqtypid, s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, "
+	"    s.seqcycle, "
 	"    pg_catalog.quote_ident(sn.nspname) || '.' || pg_catalog.quote_ident(sc.relname) AS name "
 	"  FROM pg_catalog.pg_depend d "
 	"  JOIN pg_catalog.pg_sequence s ON s.seqrelid = d.objid "
 	"  JOIN pg_catalog.pg_class sc ON sc.oid = s.seqrelid "
 	"  JOIN pg_catalog.pg_namespace sn ON sn.oid = sc.relnamespace "
 	"  WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
-	"    AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass "
-	"    AND d.refobjid = a.attrelid AND d.refobjsubid = a.attnum AND d.deptype = 'i' "
-	"  LIMIT 1) sq ON a.attidentity <> '' %s"
+	"    AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'i' "
+	"  ORDER BY d.refobjid, d.refobjsubid, s.seqrelid) sq "
+	"  ON sq.refobjid = a.attrelid AND sq.refobjsubid = a.attnum AND a.attidentity <> '' %s"
 	"WHERE a.attnum > 0 AND NOT a.attisdropped AND " TABLE_FILTER " "
 	"ORDER BY a.attrelid, a.attnum";
 

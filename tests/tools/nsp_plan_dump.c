@@ -64,7 +64,8 @@ int main(int argc, char **argv)
 	nsp_model model;
 	nsp_model_init(&model);
 	nsp_catalog_stats stats = {0};
-	int rc = nsp_catalog_load(conn, NULL, options, &model, &err, &stats);
+	/* The URL as the plugin passes it: a large catalog is read on two sessions, as in a job. */
+	int rc = nsp_catalog_load(conn, argv[1], options, &model, &err, &stats);
 	PQfinish(conn);
 	Neosync__Plugin__V1__Plan *plan = NULL;
 	if (rc == 0)

@@ -99,7 +99,7 @@ static void finish(exec *x, size_t n)
 
 static bool is_validate(const Neosync__Plugin__V1__Step *s)
 {
-	return s->kind == NSP_KIND_FOREIGN_KEY && strstr(s->sql, " VALIDATE CONSTRAINT ") != NULL;
+	return nsp_step_kind(s) == NSP_KIND_FOREIGN_KEY && strstr(s->sql, " VALIDATE CONSTRAINT ") != NULL;
 }
 
 /* fk_mode not_valid_on_violation: count the rows that violate a foreign key (MATCH SIMPLE: rows
@@ -157,7 +157,7 @@ static void on_step_done(exec *x, slot *sl)
 		if (x->cancel_sent && strcmp(state, "57014") == 0) {
 			r->status = NSP_STATUS_SKIPPED;
 			nsp_result_set_message(r, "cancelled while running");
-		} else if (nsp_sqlstate_is_duplicate(state) && nd->s->kind != NSP_KIND_FOREIGN_KEY) {
+		} else if (nsp_sqlstate_is_duplicate(state) && nsp_step_kind(nd->s) != NSP_KIND_FOREIGN_KEY) {
 			/* Kinds the probe cannot check: already there from an earlier run. */
 			r->status = NSP_STATUS_UNCHANGED;
 			nsp_result_set_message(r, "already exists on the destination");
@@ -247,12 +247,12 @@ static void start_step(exec *x, slot *sl, size_t n)
 		unsigned idle = idle_slots(x);
 		unsigned workers = x->sched.nready == 0 ? (idle > 8 ? 8 : idle) : 0;
 		size_t len = 0;
-		if (x->dynamic_workers && nd->s->kind == NSP_KIND_INDEX && workers != sl->workers) {
+		if (x->dynamic_workers && nsp_step_kind(nd->s) == NSP_KIND_INDEX && workers != sl->workers) {
 			len += (size_t)snprintf(prefix + len, sizeof(prefix) - len,
 						"SET max_parallel_maintenance_workers = %u;", workers);
 			sl->workers = workers;
 		}
-		if (x->dynamic_gather && nd->s->kind != NSP_KIND_INDEX && workers != sl->gather) {
+		if (x->dynamic_gather && nsp_step_kind(nd->s) != NSP_KIND_INDEX && workers != sl->gather) {
 			snprintf(prefix + len, sizeof(prefix) - len,
 				 "SET max_parallel_workers_per_gather = %u;", workers);
 			sl->gather = workers;
@@ -420,7 +420,8 @@ static void settle_known(exec *x, const nsp_presence *presence, char **detail)
 			finish(x, n);
 		} else if (nd->s->skip_reason[0] != '\0') {
 			skip(x, n, nd->s->skip_reason);
-		} else if (nd->s->kind == NSP_KIND_FOREIGN_KEY && x->opts && x->opts->fk_mode == FK(SKIP)) {
+		} else if (nsp_step_kind(nd->s) == NSP_KIND_FOREIGN_KEY && x->opts &&
+			   x->opts->fk_mode == FK(SKIP)) {
 			skip(x, n, "foreign keys are not created (options.fkMode is skip)");
 		} else if (presence[pi] == NSP_PRESENCE_SAME) {
 			r->status = NSP_STATUS_UNCHANGED;

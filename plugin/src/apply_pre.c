@@ -35,7 +35,7 @@
 
 size_t nsp_pre_lock_estimate(const Neosync__Plugin__V1__Step *s)
 {
-	switch (s->kind) {
+	switch (nsp_step_kind(s)) {
 	case NSP_KIND_TABLE: return 4;            /* table, TOAST table, TOAST index, row type */
 	case NSP_KIND_PARTITION_ATTACH: return 3; /* parent, partition, default partition */
 	case NSP_KIND_SEQUENCE: return 2;
@@ -60,7 +60,7 @@ size_t nsp_pre_lock_budget(PGconn *dst)
 static bool undo_sql(const Neosync__Plugin__V1__Step *s, nsp_strbuf *sql)
 {
 	const char *what = NULL;
-	switch (s->kind) {
+	switch (nsp_step_kind(s)) {
 	case NSP_KIND_SCHEMA: what = "SCHEMA"; break;
 	case NSP_KIND_TABLE: what = "TABLE"; break;
 	case NSP_KIND_SEQUENCE:
@@ -82,7 +82,7 @@ static bool undo_sql(const Neosync__Plugin__V1__Step *s, nsp_strbuf *sql)
 		size_t prefix = strlen(s->schema) + 1 + strlen(s->name);
 		if (strlen(s->identity) <= prefix || s->identity[prefix] != '(')
 			return false;
-		nsp_strbuf_append(sql, s->kind == NSP_KIND_AGGREGATE ? "DROP AGGREGATE IF EXISTS "
+		nsp_strbuf_append(sql, nsp_step_kind(s) == NSP_KIND_AGGREGATE ? "DROP AGGREGATE IF EXISTS "
 							       : "DROP ROUTINE IF EXISTS ");
 		nsp_strbuf_append_qualified(sql, s->schema, s->name);
 		nsp_strbuf_append(sql, s->identity + prefix);
@@ -225,7 +225,8 @@ static int refuse_existing(const Neosync__Plugin__V1__Plan *plan, const nsp_pres
 	size_t count = 0;
 	for (size_t i = 0; i < plan->n_steps; i++) {
 		const Neosync__Plugin__V1__Step *s = plan->steps[i];
-		if (s->phase != NSP_PHASE_PRE || s->kind == NSP_KIND_SCHEMA || s->kind == NSP_KIND_EXTENSION ||
+		nsp_kind kind = nsp_step_kind(s);
+		if (nsp_step_phase(s) != NSP_PHASE_PRE || kind == NSP_KIND_SCHEMA || kind == NSP_KIND_EXTENSION ||
 		    (presence[i] != NSP_PRESENCE_SAME && presence[i] != NSP_PRESENCE_DIFFERENT))
 			continue;
 		if (count++ < 10)
@@ -251,7 +252,8 @@ static int drop_existing_tables(nsp_plugin *h, PGconn *dst, const Neosync__Plugi
 	size_t n = 0;
 	for (size_t i = 0; i < plan->n_steps; i++) {
 		const Neosync__Plugin__V1__Step *s = plan->steps[i];
-		if (s->phase != NSP_PHASE_PRE || s->kind != NSP_KIND_TABLE || s->skip_reason[0] != '\0' ||
+		if (nsp_step_phase(s) != NSP_PHASE_PRE || nsp_step_kind(s) != NSP_KIND_TABLE ||
+		    s->skip_reason[0] != '\0' ||
 		    (presence[i] != NSP_PRESENCE_SAME && presence[i] != NSP_PRESENCE_DIFFERENT))
 			continue;
 		nsp_strbuf_append(&sql, n++ ? ", " : "DROP TABLE IF EXISTS ");
@@ -345,7 +347,8 @@ int nsp_pre_mark_rolled_back(const Neosync__Plugin__V1__Plan *plan,
 		}
 	for (size_t i = reported_upto; i < plan->n_steps; i++) {
 		const Neosync__Plugin__V1__Step *s = plan->steps[i];
-		if (s->phase == NSP_PHASE_PRE && nsp_results_add(results, s, NSP_STATUS_SKIPPED, reason) == NULL)
+		if (nsp_step_phase(s) == NSP_PHASE_PRE &&
+		    nsp_results_add(results, s, NSP_STATUS_SKIPPED, reason) == NULL)
 			return oom(err);
 	}
 	return 0;
@@ -442,7 +445,7 @@ static int apply_serial(nsp_plugin *h, PGconn *dst, Neosync__Plugin__V1__OnExist
 
 	size_t total = 0, done = 0;
 	for (size_t i = 0; i < plan->n_steps; i++)
-		total += plan->steps[i]->phase == NSP_PHASE_PRE;
+		total += nsp_step_phase(plan->steps[i]) == NSP_PHASE_PRE;
 	const Neosync__Plugin__V1__Step *failed = NULL;
 	size_t first_result = results->n;
 	size_t used = 0, batches = 1, batch_start = 0;
@@ -451,7 +454,7 @@ static int apply_serial(nsp_plugin *h, PGconn *dst, Neosync__Plugin__V1__OnExist
 	nsp_strbuf_init(&ch.sql);
 	for (size_t i = 0; i < plan->n_steps && failed == NULL; i++) {
 		const Neosync__Plugin__V1__Step *s = plan->steps[i];
-		if (s->phase != NSP_PHASE_PRE)
+		if (nsp_step_phase(s) != NSP_PHASE_PRE)
 			continue;
 		/* A new transaction when this one's share of the lock table is used up. */
 		if (used > 0 && used + nsp_pre_lock_estimate(s) > budget) {
@@ -565,7 +568,7 @@ int nsp_apply_pre(nsp_plugin *h, PGconn *dst, const char *dst_url,
 	/* Several connections when nothing must be dropped first and no step needs a savepoint. */
 	bool guarded = false;
 	for (size_t i = 0; i < plan->n_steps && !guarded; i++)
-		guarded = plan->steps[i]->phase == NSP_PHASE_PRE && policy != OE(ERROR) &&
+		guarded = nsp_step_phase(plan->steps[i]) == NSP_PHASE_PRE && policy != OE(ERROR) &&
 			  presence[i] == NSP_PRESENCE_UNKNOWN && plan->steps[i]->sql[0] != '\0' &&
 			  plan->steps[i]->skip_reason[0] == '\0';
 	guarded = guarded || found != NULL; /* every step alone: dest_compat.h */

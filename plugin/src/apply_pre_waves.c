@@ -134,7 +134,7 @@ static size_t uf_find(size_t *parent, size_t i)
  * plan order. */
 static bool relation_bound(const Neosync__Plugin__V1__Step *s)
 {
-	switch (s->kind) {
+	switch (nsp_step_kind(s)) {
 	case NSP_KIND_TABLE:
 	case NSP_KIND_CHECK_CONSTRAINT:
 	case NSP_KIND_PARTITION_ATTACH:
@@ -162,7 +162,8 @@ static size_t step_keys(const waves *x, const id_index *map, size_t nmap, size_t
 		keys[nkeys++] = (keyed){s->locks[k]->relation, member};
 	for (size_t d = 0; d < s->n_depends_on; d++) {
 		long j = find_step(map, nmap, s->depends_on[d]);
-		if (j >= 0 && x->plan->steps[j]->kind == NSP_KIND_TABLE && x->plan->steps[j]->table[0] != '\0')
+		if (j >= 0 && nsp_step_kind(x->plan->steps[j]) == NSP_KIND_TABLE &&
+		    x->plan->steps[j]->table[0] != '\0')
 			keys[nkeys++] = (keyed){x->plan->steps[j]->table, member};
 	}
 	return nkeys;
@@ -475,7 +476,7 @@ int nsp_apply_pre_waves(nsp_plugin *h, PGconn *dst, const char *dst_url,
 	size_t running = 0;
 	for (size_t i = 0; i < n; i++) {
 		const Neosync__Plugin__V1__Step *s = plan->steps[i];
-		if (s->phase != NSP_PHASE_PRE)
+		if (nsp_step_phase(s) != NSP_PHASE_PRE)
 			continue;
 		x.total++;
 		x.runs[i] = s->skip_reason[0] == '\0' && presence[i] != NSP_PRESENCE_SAME &&
@@ -527,7 +528,7 @@ int nsp_apply_pre_waves(nsp_plugin *h, PGconn *dst, const char *dst_url,
 	size_t first_result = results->n;
 	for (size_t i = 0; i < n; i++) {
 		const Neosync__Plugin__V1__Step *s = plan->steps[i];
-		if (s->phase != NSP_PHASE_PRE)
+		if (nsp_step_phase(s) != NSP_PHASE_PRE)
 			continue;
 		Neosync__Plugin__V1__StepResult *r = nsp_results_add(results, s, NSP_STATUS_APPLIED, NULL);
 		if (r == NULL) {

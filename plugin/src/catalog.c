@@ -115,11 +115,11 @@ uint64_t nsp_catalog_table_cost(const nsp_catalog_ctx *ctx, uint32_t relid, cons
 		       : 0;
 }
 
-nsp_object *nsp_catalog_add_table_object(nsp_catalog_ctx *ctx, Neosync__Plugin__V1__ObjectKind kind,
+nsp_object *nsp_catalog_add_table_object(nsp_catalog_ctx *ctx, nsp_kind kind,
 					 nsp_catref ref, const char *schema, const char *name,
 					 const nsp_strbuf *identity, const nsp_strbuf *sql,
 					 uint32_t relid, const nsp_strbuf *table,
-					 Neosync__Plugin__V1__LockMode lock, const char *size)
+					 nsp_lock_mode lock, const char *size)
 {
 	if (nsp_strbuf_failed(identity) || nsp_strbuf_failed(sql) || nsp_strbuf_failed(table))
 		return NULL;
@@ -275,7 +275,7 @@ int nsp_catalog_load(PGconn *conn, const char *url,
 	return rc;
 }
 
-int nsp_catalog_add_locks(nsp_object *o, const char *joined, Neosync__Plugin__V1__LockMode mode)
+int nsp_catalog_add_locks(nsp_object *o, const char *joined, nsp_lock_mode mode)
 {
 	while (joined != NULL && *joined != '\0') {
 		const char *sep = strchr(joined, '\x1f');

@@ -65,7 +65,7 @@ typedef struct nsp_catalog_ctx {
 	"JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace WHERE pt.relid <> " oid ")"
 
 /* Lock every relation of a '\x1f'-joined list (NULL: none) in `mode` as well. */
-int nsp_catalog_add_locks(nsp_object *o, const char *joined, Neosync__Plugin__V1__LockMode mode);
+int nsp_catalog_add_locks(nsp_object *o, const char *joined, nsp_lock_mode mode);
 
 /* The first queries of the tables, constraints and indexes loaders: the slowest at thousands of
  * tables (pg_relation_size, pg_get_constraintdef, pg_get_indexdef), so catalog_prefetch.c runs
@@ -121,11 +121,11 @@ uint64_t nsp_catalog_table_cost(const nsp_catalog_ctx *ctx, uint32_t relid, cons
 /* Add a post-sync object of a table: the object, its table with the lock its statement takes,
  * the table's size (nsp_catalog_table_cost of the `size` cell) as its cost, and its need of the table. The strbufs hold the
  * identity, SQL and quoted table; NULL when one of them or an allocation failed. */
-nsp_object *nsp_catalog_add_table_object(nsp_catalog_ctx *ctx, Neosync__Plugin__V1__ObjectKind kind,
+nsp_object *nsp_catalog_add_table_object(nsp_catalog_ctx *ctx, nsp_kind kind,
 					 nsp_catref ref, const char *schema, const char *name,
 					 const nsp_strbuf *identity, const nsp_strbuf *sql,
 					 uint32_t relid, const nsp_strbuf *table,
-					 Neosync__Plugin__V1__LockMode lock, const char *size);
+					 nsp_lock_mode lock, const char *size);
 
 /* What a catalog read cost, for the log and the benchmark's breakdown. */
 typedef struct nsp_catalog_stats {

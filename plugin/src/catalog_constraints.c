@@ -213,9 +213,9 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 	if (contype == 'f' && frelid != 0)
 		cost += nsp_catalog_table_cost(ctx, frelid, NULL);
 
-	Neosync__Plugin__V1__ObjectKind kind;
-	Neosync__Plugin__V1__Phase phase = NSP_PHASE_POST;
-	Neosync__Plugin__V1__LockMode lock = NSP_LOCK_ACCESS_EXCLUSIVE;
+	nsp_kind kind;
+	nsp_phase phase = NSP_PHASE_POST;
+	nsp_lock_mode lock = NSP_LOCK_ACCESS_EXCLUSIVE;
 	bool only = true;
 	bool split_fk = false;
 	switch (contype) {

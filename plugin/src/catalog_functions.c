@@ -30,7 +30,7 @@ static int oom(nsp_catalog_ctx *ctx, const char *what)
 	"'pg_catalog.pg_language'::pg_catalog.regclass AND ld.objid = p.prolang AND "             \
 	"ld.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND ld.deptype = 'e' LIMIT 1)"
 
-static nsp_object *add_proc(nsp_catalog_ctx *ctx, Neosync__Plugin__V1__ObjectKind kind, uint32_t oid,
+static nsp_object *add_proc(nsp_catalog_ctx *ctx, nsp_kind kind, uint32_t oid,
 			    const char *schema, const char *name, const char *args, const char *sql)
 {
 	nsp_strbuf ident;

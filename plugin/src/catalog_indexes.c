@@ -74,8 +74,8 @@ typedef struct index_row {
 /* A step of the index (attach, cluster, replica identity) that needs the index's object, which
  * is the constraint's for a constraint index. */
 static nsp_object *add_index_step(nsp_catalog_ctx *ctx, const index_row *r,
-				  Neosync__Plugin__V1__ObjectKind kind, nsp_catref ref, const char *what,
-				  const char *sql, Neosync__Plugin__V1__LockMode lock, nsp_strbuf *identity)
+				  nsp_kind kind, nsp_catref ref, const char *what,
+				  const char *sql, nsp_lock_mode lock, nsp_strbuf *identity)
 {
 	nsp_strbuf_reset(identity);
 	nsp_strbuf_appendf(identity, "%s.%s.%s %s", r->ddl.schema, r->ddl.table, r->ddl.name, what);

@@ -28,7 +28,7 @@ static int oom(nsp_catalog_ctx *ctx, const char *what)
 	"WHERE x.oid = " oid ")"
 
 /* Adds the rows of `res` (oid, schema, name, identity, sql) as objects of `kind` in `classid`. */
-static int add_rows(nsp_catalog_ctx *ctx, PGresult *res, Neosync__Plugin__V1__ObjectKind kind,
+static int add_rows(nsp_catalog_ctx *ctx, PGresult *res, nsp_kind kind,
 		    uint32_t classid)
 {
 	int rc = 0;

@@ -168,7 +168,7 @@ static int lock_own_relation(nsp_object *o, const nsp_object *target)
 	return rc;
 }
 
-static nsp_object *add_step(nsp_catalog_ctx *ctx, Neosync__Plugin__V1__ObjectKind kind,
+static nsp_object *add_step(nsp_catalog_ctx *ctx, nsp_kind kind,
 			    nsp_object *target, const char *what, const char *identity, const char *sql)
 {
 	char display[600];

@@ -32,7 +32,7 @@ static int oom(nsp_catalog_ctx *ctx, const char *what)
 /* Add the object of row i (columns: oid, schema, name, sql, then alias oids in pg_type or
  * pg_class as given by alias_classes) and register the aliases that pg_depend may name. */
 static nsp_object *add_type(nsp_catalog_ctx *ctx, const PGresult *res, int i,
-			    Neosync__Plugin__V1__ObjectKind kind, const uint32_t *alias_classes,
+			    nsp_kind kind, const uint32_t *alias_classes,
 			    int nalias)
 {
 	const char *schema = nsp_cell(res, i, 1), *name = nsp_cell(res, i, 2);

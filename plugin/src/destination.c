@@ -151,7 +151,7 @@ static const char *const probe_sql[] = {
  * found by name (operators, casts); a "already exists" error then counts as unchanged. */
 static bool probed_kind(const Neosync__Plugin__V1__Step *s)
 {
-	switch (s->kind) {
+	switch (nsp_step_kind(s)) {
 	case NSP_KIND_SCHEMA: case NSP_KIND_EXTENSION: case NSP_KIND_COLLATION: case NSP_KIND_TYPE: case NSP_KIND_DOMAIN:
 	case NSP_KIND_DOMAIN_CONSTRAINT: case NSP_KIND_FUNCTION: case NSP_KIND_AGGREGATE: case NSP_KIND_TABLE:
 	case NSP_KIND_PARTITION_ATTACH: case NSP_KIND_PRIMARY_KEY: case NSP_KIND_UNIQUE_CONSTRAINT:
@@ -173,7 +173,7 @@ static bool probed_kind(const Neosync__Plugin__V1__Step *s)
 
 static bool is_validate_step(const Neosync__Plugin__V1__Step *s)
 {
-	return s->kind == NSP_KIND_FOREIGN_KEY && strstr(s->sql, " VALIDATE CONSTRAINT ") != NULL;
+	return nsp_step_kind(s) == NSP_KIND_FOREIGN_KEY && strstr(s->sql, " VALIDATE CONSTRAINT ") != NULL;
 }
 
 /* Compare with whitespace runs as one space, so reformatting does not count as a difference. */
@@ -265,7 +265,7 @@ static void append_address(nsp_strbuf *arr, const Neosync__Plugin__V1__ObjectAdd
  * error. One cheap query, so that the common case (an empty destination) skips the probe of
  * every step. */
 static int has_any_named_object(PGconn *dst, const Neosync__Plugin__V1__Plan *plan,
-				Neosync__Plugin__V1__Phase phase, nsp_error *err)
+				nsp_phase phase, nsp_error *err)
 {
 	static const char sql[] =
 		"SELECT EXISTS (SELECT 1 FROM unnest($1::text[], $2::text[]) AS x(sch, nm) "
@@ -285,11 +285,11 @@ static int has_any_named_object(PGconn *dst, const Neosync__Plugin__V1__Plan *pl
 	nsp_strbuf_append_char(&names, '{');
 	for (size_t i = 0; i < plan->n_steps; i++) {
 		const Neosync__Plugin__V1__Step *s = plan->steps[i];
-		if (phase != 0 && s->phase != phase)
+		if (phase != 0 && nsp_step_phase(s) != phase)
 			continue;
 		/* A schema step: the schema itself (name ""); every other step: schema and name. */
 		append_text_array_item(&schemas, s->schema);
-		append_text_array_item(&names, s->kind == NSP_KIND_SCHEMA ? "" : s->name);
+		append_text_array_item(&names, nsp_step_kind(s) == NSP_KIND_SCHEMA ? "" : s->name);
 	}
 	nsp_strbuf_append_char(&schemas, '}');
 	nsp_strbuf_append_char(&names, '}');
@@ -313,7 +313,7 @@ static int has_any_named_object(PGconn *dst, const Neosync__Plugin__V1__Plan *pl
 }
 
 int nsp_destination_probe(PGconn *dst, const Neosync__Plugin__V1__Plan *plan,
-			  Neosync__Plugin__V1__Phase phase, nsp_presence *presence, char **detail,
+			  nsp_phase phase, nsp_presence *presence, char **detail,
 			  nsp_error *err)
 {
 	nsp_strbuf arr[10];
@@ -327,7 +327,7 @@ int nsp_destination_probe(PGconn *dst, const Neosync__Plugin__V1__Plan *plan,
 		presence[i] = NSP_PRESENCE_UNKNOWN;
 		free(detail[i]); /* from an earlier probe into the same arrays */
 		detail[i] = NULL;
-		if ((phase != 0 && s->phase != phase) || !probed_kind(s))
+		if ((phase != 0 && nsp_step_phase(s) != phase) || !probed_kind(s))
 			continue;
 		probed++;
 		if (arr[0].len > 1) {
@@ -357,7 +357,7 @@ int nsp_destination_probe(PGconn *dst, const Neosync__Plugin__V1__Plan *plan,
 		/* None of the plan's schemas, relations, types or routines exist: neither can any
 		 * object of theirs (keys, triggers, comments, ...). Everything is missing. */
 		for (size_t i = 0; i < plan->n_steps; i++)
-			if ((phase == 0 || plan->steps[i]->phase == phase) && probed_kind(plan->steps[i]))
+			if ((phase == 0 || nsp_step_phase(plan->steps[i]) == phase) && probed_kind(plan->steps[i]))
 				presence[i] = NSP_PRESENCE_MISSING;
 	} else if (probed > 0 && rc > 0) {
 		rc = 0;
@@ -390,7 +390,7 @@ int nsp_destination_probe(PGconn *dst, const Neosync__Plugin__V1__Plan *plan,
 					presence[i] = NSP_PRESENCE_SAME;
 					/* FORCE ROW LEVEL SECURITY missing on the destination: run the step
 					 * again (it is idempotent). */
-					if (s->kind == NSP_KIND_ROW_SECURITY &&
+					if (nsp_step_kind(s) == NSP_KIND_ROW_SECURITY &&
 					    strstr(s->sql, "FORCE ROW LEVEL SECURITY") != NULL &&
 					    strstr(PQgetvalue(res, r, 2), "FORCE") == NULL)
 						presence[i] = NSP_PRESENCE_MISSING;

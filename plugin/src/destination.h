@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "neosync/plugin/v1/plan.pb-c.h"
+#include "model_enums.h"
 
 typedef enum nsp_presence {
 	NSP_PRESENCE_UNKNOWN = 0, /* not probed: the step is idempotent or cannot be checked; run it */
@@ -23,7 +24,7 @@ typedef enum nsp_presence {
  * DIFFERENT, detail[i] (malloc'ed, or NULL) holds the destination's definition. detail must
  * start zeroed; probing again into the same arrays frees what the earlier probe left there. */
 int nsp_destination_probe(PGconn *dst, const Neosync__Plugin__V1__Plan *plan,
-			  Neosync__Plugin__V1__Phase phase, nsp_presence *presence, char **detail,
+			  nsp_phase phase, nsp_presence *presence, char **detail,
 			  nsp_error *err);
 
 /* Whether a definition read from the destination matches a step's SQL: every piece of it (pieces

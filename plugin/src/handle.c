@@ -54,7 +54,7 @@ bool nsp_cancelled(nsp_plugin *h)
 	return h != NULL && h->host.is_cancelled != NULL && h->host.is_cancelled(h->host.host_ctx) != 0;
 }
 
-void nsp_progress(nsp_plugin *h, Neosync__Plugin__V1__Phase phase, uint32_t step_id,
+void nsp_progress(nsp_plugin *h, nsp_phase phase, uint32_t step_id,
 		  const char *identity, Neosync__Plugin__V1__StepStatus status, uint32_t done,
 		  uint32_t total, const char *message)
 {
@@ -63,7 +63,7 @@ void nsp_progress(nsp_plugin *h, Neosync__Plugin__V1__Phase phase, uint32_t step
 	Neosync__Plugin__V1__ProgressEvent ev = NEOSYNC__PLUGIN__V1__PROGRESS_EVENT__INIT;
 	ev.job_id = h->job_id;
 	ev.run_id = h->run_id;
-	ev.phase = phase;
+	ev.phase = nsp_phase_wire(phase);
 	ev.step_id = step_id;
 	ev.identity = (char *)(identity ? identity : "");
 	ev.status = status;

@@ -8,6 +8,7 @@
 
 #include "neosync/plugin.h"
 #include "neosync/plugin/v1/plan.pb-c.h"
+#include "model_enums.h"
 
 struct nsp_plugin {
 	nsp_host_api host; /* the host's API, as much of it as both sides know */
@@ -21,7 +22,7 @@ void nsp_handle_close(nsp_plugin *h);
 void nsp_log(nsp_plugin *h, nsp_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 bool nsp_cancelled(nsp_plugin *h);
-void nsp_progress(nsp_plugin *h, Neosync__Plugin__V1__Phase phase, uint32_t step_id,
+void nsp_progress(nsp_plugin *h, nsp_phase phase, uint32_t step_id,
 		  const char *identity, Neosync__Plugin__V1__StepStatus status, uint32_t done,
 		  uint32_t total, const char *message);
 

@@ -117,8 +117,8 @@ void nsp_model_free_aliases(struct nsp_alias_map *aliases)
 	}
 }
 
-nsp_object *nsp_model_add(nsp_model *m, Neosync__Plugin__V1__ObjectKind kind,
-			  Neosync__Plugin__V1__Phase phase, nsp_catref ref, const char *schema,
+nsp_object *nsp_model_add(nsp_model *m, nsp_kind kind,
+			  nsp_phase phase, nsp_catref ref, const char *schema,
 			  const char *name, const char *identity, const char *sql)
 {
 	if (m->nobjects == m->cap) {
@@ -172,7 +172,7 @@ nsp_object *nsp_model_find(const nsp_model *m, nsp_catref ref)
 }
 
 int nsp_object_set_table(nsp_object *o, uint32_t table_oid, const char *quoted_table,
-			 Neosync__Plugin__V1__LockMode mode)
+			 nsp_lock_mode mode)
 {
 	o->table_oid = table_oid;
 	o->lock_mode = mode;
@@ -184,13 +184,13 @@ int nsp_object_set_sql(nsp_object *o, const char *sql)
 	return dup_into(&o->sql, sql);
 }
 
-int nsp_object_add_lock(nsp_object *o, const char *quoted_table, Neosync__Plugin__V1__LockMode mode)
+int nsp_object_add_lock(nsp_object *o, const char *quoted_table, nsp_lock_mode mode)
 {
 	char **t = realloc(o->extra_lock_tables, (o->nextra_locks + 1) * sizeof(*t));
 	if (t == NULL)
 		return -1;
 	o->extra_lock_tables = t;
-	Neosync__Plugin__V1__LockMode *m = realloc(o->extra_lock_modes, (o->nextra_locks + 1) * sizeof(*m));
+	nsp_lock_mode *m = realloc(o->extra_lock_modes, (o->nextra_locks + 1) * sizeof(*m));
 	if (m == NULL)
 		return -1;
 	o->extra_lock_modes = m;

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "neosync/plugin/v1/plan.pb-c.h"
+#include "model_enums.h"
 
 /* Fixed OIDs of the catalogs that pg_depend refers to (stable across PostgreSQL versions). */
 enum {
@@ -45,15 +45,15 @@ typedef struct nsp_catref {
 
 typedef struct nsp_object {
 	size_t index;                        /* position in the model */
-	Neosync__Plugin__V1__ObjectKind kind;
-	Neosync__Plugin__V1__Phase phase;
+	nsp_kind kind;
+	nsp_phase phase;
 	nsp_catref ref;                      /* {0,0} for steps derived from another object */
 	char *schema;                        /* unquoted */
 	char *name;                          /* unquoted */
 	char *identity;                      /* display identity, e.g. public.actor.actor_pkey */
 	uint32_t table_oid;                  /* relation the object belongs to, 0 if none */
 	char *table;                         /* its quoted qualified name, NULL if none */
-	Neosync__Plugin__V1__LockMode lock_mode; /* lock the step takes on `table` */
+	nsp_lock_mode lock_mode; /* lock the step takes on `table` */
 	char *sql;                           /* the statement(s) of the step */
 	uint64_t cost;                       /* scheduling hint: bytes of the table it reads */
 	char *skip_reason;                   /* non-NULL: not attempted, reported skipped */
@@ -67,7 +67,7 @@ typedef struct nsp_object {
 	char *address_names;                 /* is about: type, names and args joined by '\x1f' */
 	char *address_args;
 	char **extra_lock_tables;            /* other relations the step locks (quoted, qualified) */
-	Neosync__Plugin__V1__LockMode *extra_lock_modes;
+	nsp_lock_mode *extra_lock_modes;
 	size_t nextra_locks;
 
 	size_t *needs;                       /* indices of objects that must come first */
@@ -93,8 +93,8 @@ void nsp_model_free_aliases(struct nsp_alias_map *aliases);
 
 /* Add an object; strings are copied (schema/name may be NULL). Registers ref as an alias of it
  * unless ref is {0,0}. Returns NULL when out of memory. */
-nsp_object *nsp_model_add(nsp_model *m, Neosync__Plugin__V1__ObjectKind kind,
-			  Neosync__Plugin__V1__Phase phase, nsp_catref ref, const char *schema,
+nsp_object *nsp_model_add(nsp_model *m, nsp_kind kind,
+			  nsp_phase phase, nsp_catref ref, const char *schema,
 			  const char *name, const char *identity, const char *sql);
 /* Let another catalog row stand for an existing object (a view's rule, a table's row type,
  * a constraint whose index is the object, ...). The first alias of a ref wins. */
@@ -102,10 +102,10 @@ int nsp_model_alias(nsp_model *m, nsp_catref ref, size_t object_index);
 nsp_object *nsp_model_find(const nsp_model *m, nsp_catref ref);
 
 int nsp_object_set_table(nsp_object *o, uint32_t table_oid, const char *quoted_table,
-			 Neosync__Plugin__V1__LockMode mode);
+			 nsp_lock_mode mode);
 int nsp_object_set_sql(nsp_object *o, const char *sql);
 /* Another relation the step locks besides its table (a foreign key locks the referenced one). */
-int nsp_object_add_lock(nsp_object *o, const char *quoted_table, Neosync__Plugin__V1__LockMode mode);
+int nsp_object_add_lock(nsp_object *o, const char *quoted_table, nsp_lock_mode mode);
 int nsp_object_set_skip_reason(nsp_object *o, const char *reason);
 /* The object needs a destination of PostgreSQL `major` or later for `feature` (a string literal
  * naming what that major added, e.g. "virtual generated columns"); the highest need wins. */

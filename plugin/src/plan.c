@@ -10,7 +10,7 @@
 #include "pb.h"
 #include "model_enums.h"
 
-int nsp_plan_kind_priority(Neosync__Plugin__V1__ObjectKind kind)
+int nsp_plan_kind_priority(nsp_kind kind)
 {
 	/* After pg_dump's dbObjectTypePriority: namespaces, types and functions before tables;
 	 * keys and indexes before the objects that use them; comments, owners and ACLs last. */
@@ -240,8 +240,8 @@ static Neosync__Plugin__V1__Step *make_step(const nsp_object *o, uint32_t id, co
 		return NULL;
 	neosync__plugin__v1__step__init(s);
 	s->id = id;
-	s->phase = o->phase;
-	s->kind = o->kind;
+	s->phase = nsp_phase_wire(o->phase);
+	s->kind = nsp_kind_wire(o->kind);
 	s->identity = nsp_pb_str(o->identity);
 	s->schema = nsp_pb_str(o->schema);
 	s->name = nsp_pb_str(o->name);
@@ -272,7 +272,7 @@ static Neosync__Plugin__V1__Step *make_step(const nsp_object *o, uint32_t id, co
 		neosync__plugin__v1__lock_ref__init(l);
 		bool own = k == o->nextra_locks;
 		l->relation = nsp_pb_str(own ? o->table : o->extra_lock_tables[k]);
-		l->mode = own ? o->lock_mode : o->extra_lock_modes[k];
+		l->mode = nsp_lock_wire(own ? o->lock_mode : o->extra_lock_modes[k]);
 		s->locks[s->n_locks++] = l;
 	}
 	return s;

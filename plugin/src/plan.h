@@ -11,7 +11,7 @@
 #include "neosync/plugin/v1/plan.pb-c.h"
 
 /* Rank of a kind within its phase (lower first); the tie-break of the topological sort. */
-int nsp_plan_kind_priority(Neosync__Plugin__V1__ObjectKind kind);
+int nsp_plan_kind_priority(nsp_kind kind);
 
 /* Settle every object's phase: kinds deferred by the options go to post-sync, and a pre-sync
  * object that needs a post-sync object follows it there. */

@@ -35,13 +35,13 @@ int nsp_plan_verify_graph(const Neosync__Plugin__V1__Plan *plan, nsp_error *err)
 		ids[i] = s->id;
 		if (s->id == 0)
 			rc = nsp_error_set(err, EC(INVALID_ARGUMENT), "PostSyncRequest.plan.steps[%zu]: id 0", i);
-		else if (s->phase != NSP_PHASE_PRE && s->phase != NSP_PHASE_POST)
+		else if (nsp_step_phase(s) != NSP_PHASE_PRE && nsp_step_phase(s) != NSP_PHASE_POST)
 			rc = nsp_error_set(err, EC(INVALID_ARGUMENT),
 					   "PostSyncRequest.plan.steps[%zu] (step %u): unknown phase %d", i,
 					   s->id, (int)s->phase);
 		else if (protobuf_c_enum_descriptor_get_value(&neosync__plugin__v1__object_kind__descriptor,
 							      s->kind) == NULL ||
-			 s->kind == NSP_KIND_UNSPECIFIED)
+			 nsp_step_kind(s) == NSP_KIND_UNSPECIFIED)
 			rc = nsp_error_set(err, EC(INVALID_ARGUMENT),
 					   "PostSyncRequest.plan.steps[%zu] (step %u): unknown kind %d", i,
 					   s->id, (int)s->kind);

@@ -303,7 +303,7 @@ static int describe_refusal(const Neosync__Plugin__V1__Step *step, size_t stmt_n
  * per grantee and per column of the object, other steps a few. */
 static size_t max_statements(const Neosync__Plugin__V1__Step *step)
 {
-	return step->kind == NSP_KIND_ACL ? 65536 : 64;
+	return nsp_step_kind(step) == NSP_KIND_ACL ? 65536 : 64;
 }
 
 int nsp_plan_verify_step_sql(const Neosync__Plugin__V1__Step *step, nsp_error *err)

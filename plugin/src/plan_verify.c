@@ -41,7 +41,7 @@ int nsp_plan_verify_with_key(const Neosync__Plugin__V1__Plan *plan, const uint8_
 		return -1;
 	for (size_t i = 0; i < plan->n_steps; i++) {
 		const Neosync__Plugin__V1__Step *s = plan->steps[i];
-		if (s->phase == NSP_PHASE_POST && nsp_plan_verify_step_sql(s, err) != 0)
+		if (nsp_step_phase(s) == NSP_PHASE_POST && nsp_plan_verify_step_sql(s, err) != 0)
 			return -1;
 	}
 	return 0;

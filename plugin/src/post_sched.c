@@ -5,23 +5,33 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* PostgreSQL's table lock conflict matrix: bit m of conflicts[k] is set when mode k conflicts
- * with mode m (LockMode numbering: 1 = ACCESS SHARE ... 8 = ACCESS EXCLUSIVE). */
-static bool modes_conflict(int a, int b)
+/* PostgreSQL's table lock conflict matrix: which modes each mode conflicts with. */
+static bool modes_conflict(nsp_lock_mode a, nsp_lock_mode b)
 {
-	static const unsigned short conflicts[9] = {
-		0x000,
-		0x100, /* ACCESS SHARE: ACCESS EXCLUSIVE */
-		0x180, /* ROW SHARE: EXCLUSIVE, ACCESS EXCLUSIVE */
-		0x1e0, /* ROW EXCLUSIVE: SHARE and stronger */
-		0x1f0, /* SHARE UPDATE EXCLUSIVE: itself and stronger */
-		0x1d8, /* SHARE: ROW EXCLUSIVE, SHARE UPDATE EXCLUSIVE, SHARE ROW EXCLUSIVE and stronger */
-		0x1f8, /* SHARE ROW EXCLUSIVE: ROW EXCLUSIVE and stronger */
-		0x1fc, /* EXCLUSIVE: ROW SHARE and stronger */
-		0x1fe, /* ACCESS EXCLUSIVE: everything */
+#define M(mode) (1u << NSP_LOCK_##mode)
+	static const unsigned short conflicts[] = {
+		[NSP_LOCK_UNSPECIFIED] = 0,
+		[NSP_LOCK_ACCESS_SHARE] = M(ACCESS_EXCLUSIVE),
+		[NSP_LOCK_ROW_SHARE] = M(EXCLUSIVE) | M(ACCESS_EXCLUSIVE),
+		[NSP_LOCK_ROW_EXCLUSIVE] = M(SHARE) | M(SHARE_ROW_EXCLUSIVE) | M(EXCLUSIVE) |
+					   M(ACCESS_EXCLUSIVE),
+		[NSP_LOCK_SHARE_UPDATE_EXCLUSIVE] = M(SHARE_UPDATE_EXCLUSIVE) | M(SHARE) |
+						    M(SHARE_ROW_EXCLUSIVE) | M(EXCLUSIVE) |
+						    M(ACCESS_EXCLUSIVE),
+		[NSP_LOCK_SHARE] = M(ROW_EXCLUSIVE) | M(SHARE_UPDATE_EXCLUSIVE) |
+				   M(SHARE_ROW_EXCLUSIVE) | M(EXCLUSIVE) | M(ACCESS_EXCLUSIVE),
+		[NSP_LOCK_SHARE_ROW_EXCLUSIVE] = M(ROW_EXCLUSIVE) | M(SHARE_UPDATE_EXCLUSIVE) |
+						 M(SHARE) | M(SHARE_ROW_EXCLUSIVE) | M(EXCLUSIVE) |
+						 M(ACCESS_EXCLUSIVE),
+		[NSP_LOCK_EXCLUSIVE] = M(ROW_SHARE) | M(ROW_EXCLUSIVE) | M(SHARE_UPDATE_EXCLUSIVE) |
+				       M(SHARE) | M(SHARE_ROW_EXCLUSIVE) | M(EXCLUSIVE) |
+				       M(ACCESS_EXCLUSIVE),
+		[NSP_LOCK_ACCESS_EXCLUSIVE] = M(ACCESS_SHARE) | M(ROW_SHARE) | M(ROW_EXCLUSIVE) |
+					      M(SHARE_UPDATE_EXCLUSIVE) | M(SHARE) |
+					      M(SHARE_ROW_EXCLUSIVE) | M(EXCLUSIVE) |
+					      M(ACCESS_EXCLUSIVE),
 	};
-	if (a < 1 || a > 8 || b < 1 || b > 8)
-		return false;
+#undef M
 	return (conflicts[a] >> b) & 1u;
 }
 
@@ -30,14 +40,14 @@ bool nsp_sched_steps_conflict(const Neosync__Plugin__V1__Step *a, const Neosync_
 	for (size_t i = 0; i < a->n_locks; i++)
 		for (size_t j = 0; j < b->n_locks; j++)
 			if (strcmp(a->locks[i]->relation, b->locks[j]->relation) == 0 &&
-			    modes_conflict(a->locks[i]->mode, b->locks[j]->mode))
+			    modes_conflict(nsp_lock_ref_mode(a->locks[i]), nsp_lock_ref_mode(b->locks[j])))
 				return true;
 	return false;
 }
 
 uint64_t nsp_sched_step_work(const Neosync__Plugin__V1__Step *s)
 {
-	switch (s->kind) {
+	switch (nsp_step_kind(s)) {
 	case NSP_KIND_INDEX:
 	case NSP_KIND_MATVIEW_REFRESH:
 		return s->cost;
@@ -168,7 +178,7 @@ int nsp_sched_build(nsp_sched *s, const Neosync__Plugin__V1__Plan *plan)
 	}
 	for (size_t i = 0; i < plan->n_steps; i++) {
 		node_of[i] = -1;
-		if (plan->steps[i]->phase != NSP_PHASE_POST)
+		if (nsp_step_phase(plan->steps[i]) != NSP_PHASE_POST)
 			continue;
 		nsp_sched_node *nd = &s->nodes[s->n];
 		nd->s = plan->steps[i];

@@ -63,15 +63,16 @@ static const char strip_sql[] =
 	"ORDER BY 1, 3, 5, 4";
 
 /* The plan's own step for an object (same kind family, schema or table, name), if any. */
-static const Neosync__Plugin__V1__Step *plan_step_for(const Neosync__Plugin__V1__Plan *plan, int kind,
-						      const char *schema, const char *name,
-						      const char *table)
+static const Neosync__Plugin__V1__Step *plan_step_for(const Neosync__Plugin__V1__Plan *plan,
+						      nsp_kind kind, const char *schema,
+						      const char *name, const char *table)
 {
 	for (size_t i = 0; i < plan->n_steps; i++) {
 		const Neosync__Plugin__V1__Step *s = plan->steps[i];
-		bool same_kind = (int)s->kind == kind ||
-				 (kind == NSP_KIND_INDEX && (s->kind == NSP_KIND_PRIMARY_KEY || s->kind == NSP_KIND_UNIQUE_CONSTRAINT));
-		if (!same_kind || s->phase != NSP_PHASE_POST || strcmp(s->name, name) != 0)
+		nsp_kind its = nsp_step_kind(s);
+		bool same_kind = its == kind || (kind == NSP_KIND_INDEX && (its == NSP_KIND_PRIMARY_KEY ||
+									     its == NSP_KIND_UNIQUE_CONSTRAINT));
+		if (!same_kind || nsp_step_phase(s) != NSP_PHASE_POST || strcmp(s->name, name) != 0)
 			continue;
 		if (kind == NSP_KIND_INDEX ? strcmp(s->schema, schema) == 0 : strcmp(s->table, table) == 0)
 			return s;
@@ -79,20 +80,21 @@ static const Neosync__Plugin__V1__Step *plan_step_for(const Neosync__Plugin__V1_
 	return NULL;
 }
 
-static Neosync__Plugin__V1__LockRef *lock_ref(const char *rel, Neosync__Plugin__V1__LockMode mode)
+static Neosync__Plugin__V1__LockRef *lock_ref(const char *rel, nsp_lock_mode mode)
 {
 	Neosync__Plugin__V1__LockRef *l = malloc(sizeof(*l));
 	if (l == NULL)
 		return NULL;
 	neosync__plugin__v1__lock_ref__init(l);
 	l->relation = nsp_pb_str(rel);
-	l->mode = mode;
+	l->mode = nsp_lock_wire(mode);
 	return l;
 }
 
 /* Append a post-sync step that re-creates a destination object from its own definition. */
-static int append_step(Neosync__Plugin__V1__Plan *plan, uint32_t id, int kind, const char *schema,
-		       const char *name, const char *table, const char *sql, const char *ref_table)
+static int append_step(Neosync__Plugin__V1__Plan *plan, uint32_t id, nsp_kind kind,
+		       const char *schema, const char *name, const char *table, const char *sql,
+		       const char *ref_table)
 {
 	Neosync__Plugin__V1__Step *s = malloc(sizeof(*s));
 	if (s == NULL)
@@ -107,14 +109,14 @@ static int append_step(Neosync__Plugin__V1__Plan *plan, uint32_t id, int kind, c
 	char identity[600];
 	snprintf(identity, sizeof(identity), "%s.%s (destination definition, kept by strip)", schema, name);
 	s->id = id;
-	s->phase = NSP_PHASE_POST;
-	s->kind = kind;
+	s->phase = nsp_phase_wire(NSP_PHASE_POST);
+	s->kind = nsp_kind_wire(kind);
 	s->identity = nsp_pb_str(identity);
 	s->schema = nsp_pb_str(schema);
 	s->name = nsp_pb_str(name);
 	s->table = nsp_pb_str(table);
 	s->sql = nsp_pb_str(sql);
-	Neosync__Plugin__V1__LockMode mode = kind == NSP_KIND_INDEX     ? NSP_LOCK_SHARE
+	nsp_lock_mode mode = kind == NSP_KIND_INDEX     ? NSP_LOCK_SHARE
 					     : kind == NSP_KIND_TRIGGER || kind == NSP_KIND_FOREIGN_KEY ? NSP_LOCK_SHARE_ROW_EXCLUSIVE
 											    : NSP_LOCK_ACCESS_EXCLUSIVE;
 	s->locks = calloc(2, sizeof(*s->locks));
@@ -128,9 +130,10 @@ static int append_step(Neosync__Plugin__V1__Plan *plan, uint32_t id, int kind, c
 		/* After the keys and indexes of the referenced table. */
 		for (size_t i = 0; i + 1 < plan->n_steps; i++) {
 			const Neosync__Plugin__V1__Step *d = plan->steps[i];
-			if (d->phase != NSP_PHASE_POST || strcmp(d->table, ref_table) != 0 ||
-			    (d->kind != NSP_KIND_PRIMARY_KEY && d->kind != NSP_KIND_UNIQUE_CONSTRAINT &&
-			     d->kind != NSP_KIND_INDEX && d->kind != NSP_KIND_INDEX_ATTACH))
+			nsp_kind its = nsp_step_kind(d);
+			if (nsp_step_phase(d) != NSP_PHASE_POST || strcmp(d->table, ref_table) != 0 ||
+			    (its != NSP_KIND_PRIMARY_KEY && its != NSP_KIND_UNIQUE_CONSTRAINT &&
+			     its != NSP_KIND_INDEX && its != NSP_KIND_INDEX_ATTACH))
 				continue;
 			uint32_t *deps = realloc(s->depends_on, (s->n_depends_on + 1) * sizeof(*deps));
 			if (deps == NULL)
@@ -155,7 +158,7 @@ int nsp_strip_plan(PGconn *dst, Neosync__Plugin__V1__Plan *plan, nsp_strip_decis
 		const Neosync__Plugin__V1__Step *s = plan->steps[i];
 		if (s->id > next_id)
 			next_id = s->id;
-		if (s->kind != NSP_KIND_TABLE || s->skip_reason[0] != '\0')
+		if (nsp_step_kind(s) != NSP_KIND_TABLE || s->skip_reason[0] != '\0')
 			continue;
 		if (tables.len > 1)
 			nsp_strbuf_append_char(&tables, ',');
@@ -182,7 +185,8 @@ int nsp_strip_plan(PGconn *dst, Neosync__Plugin__V1__Plan *plan, nsp_strip_decis
 		goto out;
 	}
 	for (int r = 0; r < PQntuples(res) && rc == 0; r++) {
-		int kind = atoi(PQgetvalue(res, r, 1));
+		/* The query names kinds by their wire numbers (options.proto). */
+		nsp_kind kind = nsp_kind_of((Neosync__Plugin__V1__ObjectKind)atoi(PQgetvalue(res, r, 1)));
 		const char *schema = PQgetvalue(res, r, 2), *name = PQgetvalue(res, r, 3);
 		const char *table = PQgetvalue(res, r, 4);
 		const Neosync__Plugin__V1__Step *mine = plan_step_for(plan, kind, schema, name, table);

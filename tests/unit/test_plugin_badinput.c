@@ -215,8 +215,8 @@ static void test_truncated_and_corrupted_requests(void **state)
 	Neosync__Plugin__V1__Step step = NEOSYNC__PLUGIN__V1__STEP__INIT;
 	Neosync__Plugin__V1__Step *steps[1] = {&step};
 	step.id = 1;
-	step.phase = NSP_PHASE_POST;
-	step.kind = NSP_KIND_INDEX;
+	step.phase = nsp_phase_wire(NSP_PHASE_POST);
+	step.kind = nsp_kind_wire(NSP_KIND_INDEX);
 	step.identity = "public.t.i";
 	step.sql = "CREATE INDEX \"i\" ON \"public\".\"t\" (\"a\");";
 	Neosync__Plugin__V1__Plan plan = NEOSYNC__PLUGIN__V1__PLAN__INIT;

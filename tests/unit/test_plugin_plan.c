@@ -11,8 +11,8 @@
 #include "plan.h"
 #include "model_enums.h"
 
-static nsp_object *add(nsp_model *m, Neosync__Plugin__V1__ObjectKind kind,
-		       Neosync__Plugin__V1__Phase phase, uint32_t oid, const char *name)
+static nsp_object *add(nsp_model *m, nsp_kind kind,
+		       nsp_phase phase, uint32_t oid, const char *name)
 {
 	nsp_object *o = nsp_model_add(m, kind, phase, (nsp_catref){NSP_CLASS_PG_CLASS, oid}, "public",
 				      name, name, "SELECT 1;");

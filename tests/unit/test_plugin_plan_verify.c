@@ -14,12 +14,12 @@
 #include "model_enums.h"
 
 /* One post-sync step with the given kind and SQL: does the verifier accept it? */
-static bool accepted(int kind, const char *sql)
+static bool accepted(nsp_kind kind, const char *sql)
 {
 	Neosync__Plugin__V1__Step s = NEOSYNC__PLUGIN__V1__STEP__INIT;
 	s.id = 7;
-	s.phase = NSP_PHASE_POST;
-	s.kind = (Neosync__Plugin__V1__ObjectKind)kind;
+	s.phase = nsp_phase_wire(NSP_PHASE_POST);
+	s.kind = nsp_kind_wire(kind);
 	s.identity = "x";
 	s.sql = (char *)sql;
 	nsp_error err;
@@ -119,9 +119,9 @@ static void test_signatures(void **state)
 	p.s2.n_depends_on = 0;
 	assert_int_equal(nsp_plan_verify_with_key(&p.plan, key, sizeof(key) - 1, &err), -1);
 	p.s2.n_depends_on = 1;
-	p.s1.phase = NSP_PHASE_POST;
+	p.s1.phase = nsp_phase_wire(NSP_PHASE_POST);
 	assert_int_equal(nsp_plan_verify_with_key(&p.plan, key, sizeof(key) - 1, &err), -1);
-	p.s1.phase = NSP_PHASE_PRE;
+	p.s1.phase = nsp_phase_wire(NSP_PHASE_PRE);
 	assert_int_equal(nsp_plan_verify_with_key(&p.plan, key, sizeof(key) - 1, &err), 0);
 	free(p.plan.integrity.data);
 	p.plan.integrity.data = NULL;
@@ -162,7 +162,7 @@ static void test_graph_checks(void **state)
 	p.s2.id = 2;
 	p.s2.kind = (Neosync__Plugin__V1__ObjectKind)77;
 	assert_int_equal(nsp_plan_verify_graph(&p.plan, &err), -1);
-	p.s2.kind = NSP_KIND_INDEX;
+	p.s2.kind = nsp_kind_wire(NSP_KIND_INDEX);
 	p.plan.format_version = 2;
 	assert_int_equal(nsp_plan_verify_graph(&p.plan, &err), -1);
 	p.plan.format_version = 1;

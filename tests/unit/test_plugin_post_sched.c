@@ -32,21 +32,21 @@ static void plan_init(test_plan *t)
 
 /* Step id n+1: kind, cost (bytes it reads), the relation it locks and how, up to two step ids
  * it depends on (0: none). */
-static void add(test_plan *t, int kind, uint64_t cost, const char *sql, const char *relation,
-		int mode, uint32_t dep1, uint32_t dep2)
+static void add(test_plan *t, nsp_kind kind, uint64_t cost, const char *sql, const char *relation,
+		nsp_lock_mode mode, uint32_t dep1, uint32_t dep2)
 {
 	size_t n = t->plan.n_steps++;
 	Neosync__Plugin__V1__Step *s = &t->steps[n];
 	neosync__plugin__v1__step__init(s);
 	s->id = (uint32_t)n + 1;
-	s->phase = NSP_PHASE_POST;
-	s->kind = (Neosync__Plugin__V1__ObjectKind)kind;
+	s->phase = nsp_phase_wire(NSP_PHASE_POST);
+	s->kind = nsp_kind_wire(kind);
 	s->cost = cost;
 	s->sql = (char *)sql;
 	if (relation != NULL) {
 		neosync__plugin__v1__lock_ref__init(&t->locks[n]);
 		t->locks[n].relation = (char *)relation;
-		t->locks[n].mode = (Neosync__Plugin__V1__LockMode)mode;
+		t->locks[n].mode = nsp_lock_wire(mode);
 		t->lock_ptrs[n] = &t->locks[n];
 		s->locks = &t->lock_ptrs[n];
 		s->n_locks = 1;

@@ -30,8 +30,8 @@ static void test_include_exclude(void **state)
 	assert_false(nsp_selection_table_selected(NULL, 0, exclude, 1, "public", "payment"));
 }
 
-static nsp_object *add(nsp_model *m, Neosync__Plugin__V1__ObjectKind kind,
-		       Neosync__Plugin__V1__Phase phase, uint32_t oid, const char *name)
+static nsp_object *add(nsp_model *m, nsp_kind kind,
+		       nsp_phase phase, uint32_t oid, const char *name)
 {
 	nsp_object *o = nsp_model_add(m, kind, phase, (nsp_catref){oid ? NSP_CLASS_PG_CLASS : 0, oid}, "public",
 				      name, name, "SELECT 1;");

@@ -6,7 +6,8 @@
 #            (autocommit: `psql -1` runs out of lock slots at this size on a default server)
 #   plugin:  neosync-host-sim run (pre-sync, data step, post-sync), its peak RSS (nsp_bench rss),
 #            the catalog read (from its log), each phase (from its report), schema parity
-# and prints the issue's ratios: whole job / anchor, post-sync alone, the largest size's whole
+# and, for each step, how many cores the machine had busy (/proc/stat: what bounds it), and
+# prints the issue's ratios: whole job / anchor, post-sync alone, the largest size's whole
 # job / the first size's (linearity), peak RSS.
 #
 #   tests/bench/wide.sh [--tables "5000 20000"] [--views 50] [--parallelism N] [--out FILE]
@@ -79,6 +80,24 @@ log_span() {
     index($0, b) && s != "" && e == "" { e = secs($1) }
     END { if (s != "" && e != "") printf "%.3f", e - s; else print "?" }' "$1"
 }
+# What bounds a step on this machine: the CPU of every process (the server's backends, the host,
+# pg_dump, psql) from /proc/stat, sampled every 0.2 s while a contender runs. cpu_window FILE
+# START END (epoch seconds) prints "B cores busy (K kernel)" between the samples nearest START and
+# END: B near the number of cores means the step is CPU-bound and only less work makes it faster.
+cpu_sampler() { while :; do printf '%s %s\n' "$(date +%s.%N)" "$(head -n1 /proc/stat)"; sleep 0.2; done; }
+cpu_window() {
+  awk -v a="$2" -v b="$3" -v ncpu="$(nproc)" '
+    { busy = $3 + $4 + $5 + $8 + $9 + $10; kern = $5 + $8 + $9; tot = busy + $6 + $7 }
+    $1 >= a && s == "" { s = $1; sb = busy; sk = kern; st = tot }
+    $1 <= b { e = $1; eb = busy; ek = kern; et = tot }
+    END { if (s == "" || et <= st) { print "?"; exit }
+          printf "%.2f of %d cores busy (%.2f kernel)", (eb - sb) / (et - st) * ncpu, ncpu, (ek - sk) / (et - st) * ncpu }' "$1"
+}
+# Epoch seconds of the first host log line matching a pattern (its ISO time, UTC).
+log_epoch() {
+  local ts; ts=$(grep -m1 -F -- "$2" "$1" | cut -d' ' -f1)
+  [[ -n $ts ]] && date -u -d "${ts%Z}" +%s.%N || echo 0
+}
 # The report's "in X s" of a phase (Pre-sync, Hydration, Post-sync).
 phase_secs() {
   awk -v want="$2" '$0 == want { s = 1; next } s && / in [0-9.]+ s/ { t = $0; sub(/.* in /, "", t); sub(/ s.*/, "", t); print t; exit }' "$1"
@@ -88,6 +107,7 @@ pgver=$(q "SHOW server_version")
 datafs=$(q "SHOW data_directory" | xargs -r df -P -T 2>/dev/null | awk 'NR == 2 { print $2 " (" $7 ")" }')
 log "sizes ${SIZES[*]}; PostgreSQL $pgver, max_locks_per_transaction=$(q 'SHOW max_locks_per_transaction'); data directory on ${datafs:-unknown}"
 
+declare -A A_CPU_PRE A_CPU_POST J_CPU_PRE J_CPU_POST
 declare -A A_PRE A_POST A_ALL J_ALL J_CAT J_CATB J_PRE J_HYD J_POST J_RSS J_OK J_LOAD A_LOAD
 for n in "${SIZES[@]}"; do
   src=bench_wide_src_$n
@@ -100,11 +120,15 @@ for n in "${SIZES[@]}"; do
   # Anchor: pre-data, then post-data, autocommit, into one database.
   d=bench_wide_psql_$n; dropdb "$d"; createdb "$d"; q "CHECKPOINT" >/dev/null
   A_LOAD[$n]=$(load1)
+  cpu_sampler >"$work/cpu_anchor_$n" & sampler=$!
   t0=$(now)
   "$PG_DUMP" --section=pre-data -d "$(url_for "$src")" | "$PSQL" -X -q -v ON_ERROR_STOP=1 -d "$(url_for "$d")" >/dev/null 2>"$work/psql_pre_$n.err"
   rc1=$?; t1=$(now)
   "$PG_DUMP" --section=post-data -d "$(url_for "$src")" | "$PSQL" -X -q -v ON_ERROR_STOP=1 -d "$(url_for "$d")" >/dev/null 2>"$work/psql_post_$n.err"
   rc2=$?; t2=$(now)
+  kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null
+  A_CPU_PRE[$n]=$(cpu_window "$work/cpu_anchor_$n" "$t0" "$t1")
+  A_CPU_POST[$n]=$(cpu_window "$work/cpu_anchor_$n" "$t1" "$t2")
   A_PRE[$n]=$(elapsed "$t0" "$t1") A_POST[$n]=$(elapsed "$t1" "$t2") A_ALL[$n]=$(elapsed "$t0" "$t2")
   ((rc1 == 0 && rc2 == 0)) || A_ALL[$n]="FAILED(${A_ALL[$n]})"
   log "$n tables | pg_dump | psql: pre-data ${A_PRE[$n]} s, post-data ${A_POST[$n]} s"
@@ -123,9 +147,14 @@ for n in "${SIZES[@]}"; do
 }
 JSON
   J_LOAD[$n]=$(load1)
+  cpu_sampler >"$work/cpu_job_$n" & sampler=$!
   t0=$(now)
   "$BENCH" rss "$work/job_$n.rss" -- "$HOST_SIM" run --config "$work/job_$n.json" >"$work/job_$n.report" 2>"$work/job_$n.log"
   rc=$?; t1=$(now)
+  kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null
+  J_CPU_PRE[$n]=$(cpu_window "$work/cpu_job_$n" "$(log_epoch "$work/job_$n.log" "hook schema: pre-sync")" \
+    "$(log_epoch "$work/job_$n.log" "data step:")")
+  J_CPU_POST[$n]=$(cpu_window "$work/cpu_job_$n" "$(log_epoch "$work/job_$n.log" "hook schema: post-sync")" "$t1")
   J_ALL[$n]=$(elapsed "$t0" "$t1")
   J_RSS[$n]=$(( $(cat "$work/job_$n.rss" 2>/dev/null || echo 0) / 1024 ))
   J_CAT[$n]=$(log_span "$work/job_$n.log" "hook schema: pre-sync" "objects from the source catalog")
@@ -151,14 +180,14 @@ base=${SIZES[0]} top=${SIZES[-1]}
   echo
   printf '%-8s %-44s %9s  %s\n' tables contender seconds notes
   for n in "${SIZES[@]}"; do
-    printf '%-8s %-44s %9s  %s\n' "$n" "pg_dump --section=pre-data | psql" "${A_PRE[$n]}" "load ${A_LOAD[$n]}"
-    printf '%-8s %-44s %9s  %s\n' "$n" "pg_dump --section=post-data | psql" "${A_POST[$n]}" ""
+    printf '%-8s %-44s %9s  %s\n' "$n" "pg_dump --section=pre-data | psql" "${A_PRE[$n]}" "load ${A_LOAD[$n]}; ${A_CPU_PRE[$n]}"
+    printf '%-8s %-44s %9s  %s\n' "$n" "pg_dump --section=post-data | psql" "${A_POST[$n]}" "${A_CPU_POST[$n]}"
     printf '%-8s %-44s %9s  %s\n' "$n" "pg_dump | psql, pre + post" "${A_ALL[$n]}" ""
     printf '%-8s %-44s %9s  %s\n' "$n" "neosync-host-sim run (whole job)" "${J_ALL[$n]}" "load ${J_LOAD[$n]}; ${J_OK[$n]}; max RSS ${J_RSS[$n]} MB"
     printf '%-8s %-44s %9s  %s\n' "$n" "  catalog read (from the log)" "${J_CAT[$n]}" "${J_CATB[$n]}"
-    printf '%-8s %-44s %9s  %s\n' "$n" "  pre-sync (the report, catalog included)" "${J_PRE[$n]}" ""
+    printf '%-8s %-44s %9s  %s\n' "$n" "  pre-sync (the report, catalog included)" "${J_PRE[$n]}" "${J_CPU_PRE[$n]}"
     printf '%-8s %-44s %9s  %s\n' "$n" "  data step (the report)" "${J_HYD[$n]}" ""
-    printf '%-8s %-44s %9s  %s\n' "$n" "  post-sync (the report)" "${J_POST[$n]}" ""
+    printf '%-8s %-44s %9s  %s\n' "$n" "  post-sync (the report)" "${J_POST[$n]}" "${J_CPU_POST[$n]}"
   done
   echo
   echo "Issue 15's targets, this run:"

@@ -84,10 +84,12 @@ log_span() {
 # pg_dump, psql) from /proc/stat, sampled every 0.2 s while a contender runs. cpu_window FILE
 # START END (epoch seconds) prints "B cores busy (K kernel)" between the samples nearest START and
 # END: B near the number of cores means the step is CPU-bound and only less work makes it faster.
+# User time at nice > 0 counts as idle: work a developer runs beside the benchmark under `nice -n 19`
+# yields the cores to it and is left out (its kernel time is not: /proc/stat does not split it).
 cpu_sampler() { while :; do printf '%s %s\n' "$(date +%s.%N)" "$(head -n1 /proc/stat)"; sleep 0.2; done; }
 cpu_window() {
   awk -v a="$2" -v b="$3" -v ncpu="$(nproc)" '
-    { busy = $3 + $4 + $5 + $8 + $9 + $10; kern = $5 + $8 + $9; tot = busy + $6 + $7 }
+    { busy = $3 + $5 + $8 + $9 + $10; kern = $5 + $8 + $9; tot = busy + $4 + $6 + $7 }
     $1 >= a && s == "" { s = $1; sb = busy; sk = kern; st = tot }
     $1 <= b { e = $1; eb = busy; ek = kern; et = tot }
     END { if (s == "" || et <= st) { print "?"; exit }

@@ -57,6 +57,58 @@ bool nsp_cell_bool(const PGresult *res, int row, int col)
 	return v != NULL && v[0] == 't';
 }
 
+char **nsp_cell_text_array(const char *cell, size_t *n)
+{
+	size_t len = cell ? strlen(cell) : 0, max = 1;
+	for (size_t i = 0; i < len; i++)
+		max += cell[i] == ',';
+	/* the pointers, then the elements unescaped (never longer than the cell) */
+	char **items = malloc(max * sizeof(char *) + len + 1);
+	if (items == NULL)
+		return NULL;
+	*n = 0;
+	if (cell == NULL)
+		return items;
+	char *out = (char *)(items + max);
+	const char *p = cell;
+	if (*p++ != '{')
+		goto bad;
+	if (*p == '}')
+		return p[1] == '\0' ? items : (free(items), NULL);
+	for (;;) {
+		char *item = out;
+		bool quoted = *p == '"';
+		if (quoted) {
+			for (p++; *p != '"'; p++) {
+				if (*p == '\\')
+					p++;
+				if (*p == '\0')
+					goto bad;
+				*out++ = *p;
+			}
+			p++;
+		} else {
+			for (; *p != ',' && *p != '}'; p++) {
+				if (*p == '\0' || *p == '{' || *p == '"')
+					goto bad;
+				*out++ = *p;
+			}
+		}
+		*out++ = '\0';
+		/* array_out quotes an element that reads NULL: unquoted, it is SQL NULL */
+		items[(*n)++] = !quoted && strcmp(item, "NULL") == 0 ? NULL : item;
+		if (*p == '}')
+			break;
+		if (*p++ != ',')
+			goto bad;
+	}
+	if (p[1] == '\0')
+		return items;
+bad:
+	free(items);
+	return NULL;
+}
+
 /* Calls fn for each number of a "{1,2,3}" array cell. */
 static int each_oid(const char *cell, int (*fn)(void *arg, uint32_t oid), void *arg)
 {

@@ -109,6 +109,10 @@ const char *nsp_cell(const PGresult *res, int row, int col);
 uint32_t nsp_cell_oid(const PGresult *res, int row, int col);
 /* A cell as a boolean ('t'). */
 bool nsp_cell_bool(const PGresult *res, int row, int col);
+/* A one-dimensional array cell in array_out's text form ({a,"b c",NULL}) as C strings: *n
+ * elements, NULL for a NULL one, the pointers and strings in one allocation that free()
+ * releases. A NULL cell is an empty array. NULL when out of memory or not such an array. */
+char **nsp_cell_text_array(const char *cell, size_t *n);
 /* For every oid of a "{1,2,3}" array cell (NULL: none): register it in `classid` as an alias of
  * object `index` (nsp_catalog_alias_oids), or record that `o` needs it (nsp_catalog_needs_oids). */
 int nsp_catalog_alias_oids(nsp_model *m, const char *cell, uint32_t classid, size_t index);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "catalog.h"
+#include "render_functions.h"
 #include "strbuf.h"
 #include "model_enums.h"
 
@@ -45,8 +46,8 @@ static nsp_object *add_proc(nsp_catalog_ctx *ctx, nsp_kind kind, uint32_t oid,
 }
 
 /* Functions and procedures: pg_get_functiondef() gives the complete CREATE OR REPLACE
- * statement, SQL-standard bodies (BEGIN ATOMIC, RETURN) included; pg_depend records what those
- * bodies use, so they are ordered after the tables they read. */
+ * statement (render_functions.h), SQL-standard bodies (BEGIN ATOMIC, RETURN) included;
+ * pg_depend records what those bodies use, so they are ordered after the tables they read. */
 static int load_functions(nsp_catalog_ctx *ctx)
 {
 	PGresult *res = nsp_catalog_query(
@@ -63,11 +64,7 @@ static int load_functions(nsp_catalog_ctx *ctx)
 	int rc = 0;
 	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
 		nsp_strbuf_reset(&sql);
-		nsp_strbuf_append(&sql, nsp_cell(res, i, 4));
-		/* pg_get_functiondef ends with a newline and no semicolon */
-		while (sql.len > 0 && (sql.data[sql.len - 1] == '\n' || sql.data[sql.len - 1] == ' '))
-			sql.data[--sql.len] = '\0';
-		nsp_strbuf_append_char(&sql, ';');
+		nsp_render_function(&(nsp_function_row){.definition = nsp_cell(res, i, 4)}, &sql);
 		nsp_object *o = nsp_strbuf_failed(&sql)
 					? NULL
 					: add_proc(ctx, NSP_KIND_FUNCTION, nsp_cell_oid(res, i, 0), nsp_cell(res, i, 1),
@@ -90,11 +87,6 @@ enum {
 	A_MFINALFN, A_MFINALEXTRA, A_MFINALMODIFY, A_SORTOP, A_PARALLEL
 };
 
-static const char *modify_word(char m)
-{
-	return m == 'r' ? "READ_ONLY" : m == 's' ? "SHAREABLE" : "READ_WRITE";
-}
-
 /* A regproc column: NULL when it names no function (regproc prints "-"). */
 static const char *proc_cell(const PGresult *res, int row, int col)
 {
@@ -102,70 +94,40 @@ static const char *proc_cell(const PGresult *res, int row, int col)
 	return v == NULL || strcmp(v, "-") == 0 ? NULL : v;
 }
 
-/* CREATE AGGREGATE with only the clauses that differ from the defaults, as pg_dump's dumpAgg.
- * regproc/regtype output is qualified and quoted (search_path is empty); CREATE AGGREGATE
+/* The aggregate of row i. */
+static nsp_aggregate_row aggregate_row(const PGresult *res, int i)
+{
+	return (nsp_aggregate_row){
+		.schema = nsp_cell(res, i, A_SCHEMA),
+		.name = nsp_cell(res, i, A_NAME),
+		.arguments = nsp_cell(res, i, A_ARGS),
+		.nargs = atoi(nsp_cell(res, i, A_NARGS)),
+		.kind = nsp_cell(res, i, A_KIND)[0],
+		.transfn = nsp_cell(res, i, A_TRANSFN),
+		.transtype = nsp_cell(res, i, A_TRANSTYPE),
+		.transspace = atoi(nsp_cell(res, i, A_TRANSSPACE)),
+		.initval = nsp_cell(res, i, A_INITVAL),
+		.finalfn = proc_cell(res, i, A_FINALFN),
+		.finalextra = nsp_cell_bool(res, i, A_FINALEXTRA),
+		.finalmodify = nsp_cell(res, i, A_FINALMODIFY)[0],
+		.combinefn = proc_cell(res, i, A_COMBINEFN),
+		.serialfn = proc_cell(res, i, A_SERIALFN),
+		.deserialfn = proc_cell(res, i, A_DESERIALFN),
+		.mtransfn = proc_cell(res, i, A_MTRANSFN),
+		.minvtransfn = nsp_cell(res, i, A_MINVTRANSFN),
+		.mtranstype = nsp_cell(res, i, A_MTRANSTYPE),
+		.mtransspace = atoi(nsp_cell(res, i, A_MTRANSSPACE)),
+		.minitval = nsp_cell(res, i, A_MINITVAL),
+		.mfinalfn = proc_cell(res, i, A_MFINALFN),
+		.mfinalextra = nsp_cell_bool(res, i, A_MFINALEXTRA),
+		.mfinalmodify = nsp_cell(res, i, A_MFINALMODIFY)[0],
+		.sortop = nsp_cell(res, i, A_SORTOP),
+		.parallel = nsp_cell(res, i, A_PARALLEL)[0],
+	};
+}
+
+/* Aggregates: CREATE AGGREGATE as pg_dump's dumpAgg (render_functions.h); CREATE AGGREGATE
  * resolves the support functions by name and the argument types it expects. */
-/* FINALFUNC (prefix "") or MFINALFUNC (prefix "M") with its _EXTRA and non-default _MODIFY. */
-static void append_final_clauses(nsp_strbuf *sb, const char *prefix, const char *fn, bool extra,
-				 char modify, char default_modify)
-{
-	if (fn == NULL)
-		return;
-	nsp_strbuf_appendf(sb, ",\n    %sFINALFUNC = %s", prefix, fn);
-	if (extra)
-		nsp_strbuf_appendf(sb, ",\n    %sFINALFUNC_EXTRA", prefix);
-	if (modify != default_modify)
-		nsp_strbuf_appendf(sb, ",\n    %sFINALFUNC_MODIFY = %s", prefix, modify_word(modify));
-}
-
-static void render_aggregate(nsp_strbuf *sb, const PGresult *res, int i)
-{
-	char kind = nsp_cell(res, i, A_KIND)[0];
-	char default_modify = kind == 'n' ? 'r' : 'w';
-	const char *v;
-	nsp_strbuf_append(sb, "CREATE AGGREGATE ");
-	nsp_strbuf_append_qualified(sb, nsp_cell(res, i, A_SCHEMA), nsp_cell(res, i, A_NAME));
-	nsp_strbuf_append_char(sb, '(');
-	nsp_strbuf_append(sb, atoi(nsp_cell(res, i, A_NARGS)) == 0 ? "*" : nsp_cell(res, i, A_ARGS));
-	nsp_strbuf_appendf(sb, ") (\n    SFUNC = %s,\n    STYPE = %s", nsp_cell(res, i, A_TRANSFN),
-			   nsp_cell(res, i, A_TRANSTYPE));
-	if (strcmp(nsp_cell(res, i, A_TRANSSPACE), "0") != 0)
-		nsp_strbuf_appendf(sb, ",\n    SSPACE = %s", nsp_cell(res, i, A_TRANSSPACE));
-	if ((v = nsp_cell(res, i, A_INITVAL)) != NULL) {
-		nsp_strbuf_append(sb, ",\n    INITCOND = ");
-		nsp_strbuf_append_literal(sb, v);
-	}
-	append_final_clauses(sb, "", proc_cell(res, i, A_FINALFN), nsp_cell_bool(res, i, A_FINALEXTRA),
-			     nsp_cell(res, i, A_FINALMODIFY)[0], default_modify);
-	if ((v = proc_cell(res, i, A_COMBINEFN)) != NULL)
-		nsp_strbuf_appendf(sb, ",\n    COMBINEFUNC = %s", v);
-	if ((v = proc_cell(res, i, A_SERIALFN)) != NULL)
-		nsp_strbuf_appendf(sb, ",\n    SERIALFUNC = %s", v);
-	if ((v = proc_cell(res, i, A_DESERIALFN)) != NULL)
-		nsp_strbuf_appendf(sb, ",\n    DESERIALFUNC = %s", v);
-	if ((v = proc_cell(res, i, A_MTRANSFN)) != NULL)
-		nsp_strbuf_appendf(sb, ",\n    MSFUNC = %s,\n    MINVFUNC = %s,\n    MSTYPE = %s", v,
-				   nsp_cell(res, i, A_MINVTRANSFN), nsp_cell(res, i, A_MTRANSTYPE));
-	if (strcmp(nsp_cell(res, i, A_MTRANSSPACE), "0") != 0)
-		nsp_strbuf_appendf(sb, ",\n    MSSPACE = %s", nsp_cell(res, i, A_MTRANSSPACE));
-	if ((v = nsp_cell(res, i, A_MINITVAL)) != NULL) {
-		nsp_strbuf_append(sb, ",\n    MINITCOND = ");
-		nsp_strbuf_append_literal(sb, v);
-	}
-	append_final_clauses(sb, "M", proc_cell(res, i, A_MFINALFN), nsp_cell_bool(res, i, A_MFINALEXTRA),
-			     nsp_cell(res, i, A_MFINALMODIFY)[0], default_modify);
-	if ((v = nsp_cell(res, i, A_SORTOP)) != NULL)
-		nsp_strbuf_appendf(sb, ",\n    SORTOP = %s", v);
-	if (kind == 'h')
-		nsp_strbuf_append(sb, ",\n    HYPOTHETICAL");
-	char parallel = nsp_cell(res, i, A_PARALLEL)[0];
-	if (parallel == 's')
-		nsp_strbuf_append(sb, ",\n    PARALLEL = safe");
-	else if (parallel == 'r')
-		nsp_strbuf_append(sb, ",\n    PARALLEL = restricted");
-	nsp_strbuf_append(sb, "\n);");
-}
-
 static int load_aggregates(nsp_catalog_ctx *ctx)
 {
 	PGresult *res = nsp_catalog_query(
@@ -194,7 +156,8 @@ static int load_aggregates(nsp_catalog_ctx *ctx)
 	int rc = 0;
 	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
 		nsp_strbuf_reset(&sql);
-		render_aggregate(&sql, res, i);
+		nsp_aggregate_row r = aggregate_row(res, i);
+		nsp_render_aggregate(&r, &sql);
 		if (nsp_strbuf_failed(&sql) ||
 		    add_proc(ctx, NSP_KIND_AGGREGATE, nsp_cell_oid(res, i, A_OID), nsp_cell(res, i, A_SCHEMA),
 			     nsp_cell(res, i, A_NAME), nsp_cell(res, i, A_IDARGS), sql.data) == NULL)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "catalog.h"
+#include "render_views.h"
 #include "strbuf.h"
 #include "model_enums.h"
 
@@ -46,22 +47,11 @@ static const refresh_entry *refresh_find(const refresh_entry *e, size_t n, uint3
 	return bsearch(&key, e, n, sizeof(*e), refresh_cmp);
 }
 
-/* Strip pg_get_viewdef()'s trailing ';' (and whitespace): the WITH clauses follow it. */
-static void append_viewdef(nsp_strbuf *sb, const char *def)
-{
-	size_t len = strlen(def);
-	while (len > 0 && (def[len - 1] == ';' || def[len - 1] == ' ' || def[len - 1] == '\n'))
-		len--;
-	nsp_strbuf_append_len(sb, def, len);
-}
-
 static int load_refresh_order(nsp_catalog_ctx *ctx, refresh_entry *refresh, size_t nrefresh);
 
-/* Views and materialized views, as pg_dump writes them:
- *   CREATE VIEW s.v [WITH (options)] AS <pg_get_viewdef> [WITH LOCAL|CASCADED CHECK OPTION];
- *   CREATE MATERIALIZED VIEW s.m [USING am] [WITH (options)] AS <def> WITH NO DATA;
- * followed by the column settings pg_dump writes with them (view column defaults; a matview's
- * per-column statistics targets, storage, compression and attribute options).
+/* Views and materialized views, as pg_dump writes them (render_views.h), followed by the column
+ * settings pg_dump writes with them (view column defaults; a matview's per-column statistics
+ * targets, storage, compression and attribute options), which the query writes.
  * A view's "_RETURN" rule and its row type (and array type) stand for the view in pg_depend.
  * A populated matview also gets a REFRESH step after the matview's indexes (it is the data of
  * the matview, loaded like a table's rows) and after the refreshes of the matviews it reads. */
@@ -139,37 +129,24 @@ int nsp_catalog_load_views(nsp_catalog_ctx *ctx)
 	int rc = refresh == NULL ? -1 : 0;
 	for (int i = 0; i < rows && rc == 0; i++) {
 		uint32_t oid = nsp_cell_oid(res, i, V_OID);
-		const char *schema = nsp_cell(res, i, V_SCHEMA);
-		const char *relname = nsp_cell(res, i, V_NAME);
-		bool matview = nsp_cell(res, i, V_KIND)[0] == 'm';
-		const char *def = nsp_cell(res, i, V_DEF);
-		const char *options = nsp_cell(res, i, V_OPTIONS);
-		const char *check = nsp_cell(res, i, V_CHECK);
-		const char *am = nsp_cell(res, i, V_AM);
-		const char *column_sql = nsp_cell(res, i, V_COLUMN_SQL);
+		nsp_view_row r = {
+			.schema = nsp_cell(res, i, V_SCHEMA),
+			.name = nsp_cell(res, i, V_NAME),
+			.materialized = nsp_cell(res, i, V_KIND)[0] == 'm',
+			.definition = nsp_cell(res, i, V_DEF),
+			.options = nsp_cell(res, i, V_OPTIONS),
+			.check_option = nsp_cell(res, i, V_CHECK),
+			.access_method = nsp_cell(res, i, V_AM),
+			.column_sql = nsp_cell(res, i, V_COLUMN_SQL),
+		};
+		const char *schema = r.schema, *relname = r.name, *options = r.options;
+		bool matview = r.materialized;
 		uint64_t size = strtoull(nsp_cell(res, i, V_SIZE), NULL, 10);
 
 		nsp_strbuf_reset(&name);
 		nsp_strbuf_append_qualified(&name, schema, relname);
 		nsp_strbuf_reset(&sql);
-		nsp_strbuf_appendf(&sql, "CREATE %s %s", matview ? "MATERIALIZED VIEW" : "VIEW", name.data);
-		if (matview && am != NULL && strcmp(am, "heap") != 0) {
-			nsp_strbuf_append(&sql, " USING ");
-			nsp_strbuf_append_ident(&sql, am);
-		}
-		if (options != NULL && options[0] != '\0')
-			nsp_strbuf_appendf(&sql, "%sWITH (%s)", matview ? "\n" : " ", options);
-		nsp_strbuf_append(&sql, " AS\n");
-		append_viewdef(&sql, def ? def : "");
-		if (matview)
-			nsp_strbuf_append(&sql, "\n  WITH NO DATA");
-		else if (check != NULL)
-			nsp_strbuf_appendf(&sql, "\n  WITH %s CHECK OPTION", check);
-		nsp_strbuf_append(&sql, ";");
-		if (column_sql != NULL && column_sql[0] != '\0') {
-			nsp_strbuf_append_char(&sql, '\n');
-			nsp_strbuf_append(&sql, column_sql);
-		}
+		nsp_render_view(&r, &sql);
 		if (nsp_strbuf_failed(&sql) || nsp_strbuf_failed(&name)) {
 			rc = -1;
 			break;
@@ -202,7 +179,7 @@ int nsp_catalog_load_views(nsp_catalog_ctx *ctx)
 			continue;
 
 		nsp_strbuf_reset(&sql);
-		nsp_strbuf_appendf(&sql, "REFRESH MATERIALIZED VIEW %s;", name.data);
+		nsp_render_matview_refresh(&r, &sql);
 		char refresh_identity[sizeof(identity) + 16];
 		snprintf(refresh_identity, sizeof(refresh_identity), "%s (refresh)", identity);
 		size_t matview_index = o->index;

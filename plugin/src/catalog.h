@@ -92,8 +92,6 @@ void nsp_catalog_prefetch_end(struct nsp_catalog_prefetch *pf);
 
 /* A source role as the destination names it (options.roleMap); NULL and "" (PUBLIC) as they are. */
 const char *nsp_catalog_map_role(const nsp_catalog_ctx *ctx, const char *role);
-/* A source role as the destination names it (options.roleMap), quoted; PUBLIC for NULL or "". */
-void nsp_catalog_append_role(nsp_strbuf *sb, const nsp_catalog_ctx *ctx, const char *role);
 /* Default privileges (option acls), called by the owners and privileges loader. */
 int nsp_catalog_load_default_privileges(nsp_catalog_ctx *ctx, nsp_strbuf *sql);
 

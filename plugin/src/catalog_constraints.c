@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "catalog.h"
+#include "render_constraints.h"
 #include "strbuf.h"
 #include "model_enums.h"
 
@@ -37,7 +38,8 @@
  *   partitioned tables, so those (and keys referencing a partitioned table) are added
  *   validated in one step; NOT ENFORCED ones (18) in one step too
  *   (nothing to validate); temporal ones (PERIOD, 18) like the others. Foreign keys a partition
- *   got from its parent's (conparentid <> 0) are made by the parent's statement. */
+ *   got from its parent's (conparentid <> 0) are made by the parent's statement.
+ * The SQL is written by render_constraints.c from the rows read here (nsp_constraint_row). */
 /* A PK/UNIQUE of a plain table with pages, built as its index first (see above). `ez`: every
  * plain table and whether its main fork is empty (the EMPTY_TABLES CTE, joined below; the
  * relcache entries are warm by now: the table sizes query of catalog_tables.c ran first). The
@@ -196,14 +198,26 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 			  nsp_strbuf *identity, const char *table, const attach_ref *attaches,
 			  size_t nattaches)
 {
+	nsp_constraint_row r = {
+		.schema = nsp_cell(res, i, 3),
+		.table = nsp_cell(res, i, 4),
+		.name = nsp_cell(res, i, 1),
+		.type = nsp_cell(res, i, 2)[0],
+		.partitioned = nsp_cell(res, i, 6)[0] == 'p',
+		.definition = nsp_cell(res, i, 7),
+		.index_definition = nsp_cell(res, i, 16),
+		.index_name = nsp_cell(res, i, 19),
+		.deferrable = nsp_cell_bool(res, i, 17),
+		.deferred = nsp_cell_bool(res, i, 18),
+	};
 	uint32_t oid = nsp_cell_oid(res, i, 0);
-	const char *conname = nsp_cell(res, i, 1);
-	char contype = nsp_cell(res, i, 2)[0];
-	const char *schema = nsp_cell(res, i, 3);
-	const char *relname = nsp_cell(res, i, 4);
+	const char *conname = r.name;
+	char contype = r.type;
+	const char *schema = r.schema;
+	const char *relname = r.table;
 	uint32_t table_oid = nsp_cell_oid(res, i, 5);
-	bool partitioned = nsp_cell(res, i, 6)[0] == 'p';
-	const char *def = nsp_cell(res, i, 7);
+	bool partitioned = r.partitioned;
+	const char *def = r.definition;
 	bool validated = nsp_cell_bool(res, i, 8);
 	uint32_t indid = nsp_cell_oid(res, i, 9);
 	uint32_t frelid = nsp_cell_oid(res, i, 10);
@@ -216,20 +230,17 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 	nsp_kind kind;
 	nsp_phase phase = NSP_PHASE_POST;
 	nsp_lock_mode lock = NSP_LOCK_ACCESS_EXCLUSIVE;
-	bool only = true;
 	bool split_fk = false;
 	switch (contype) {
 	case 'c':
 		kind = NSP_KIND_CHECK_CONSTRAINT;
 		/* NOT ENFORCED (18; never validated) reads no row: it goes with the table. */
 		phase = validated || !enforced ? NSP_PHASE_PRE : NSP_PHASE_POST;
-		only = false;
 		break;
 	case 'n':
 		/* A NOT VALID NOT NULL (18): after the rows, like a NOT VALID check; it reaches the
 		 * children unless NO INHERIT (in the definition). */
 		kind = NSP_KIND_CHECK_CONSTRAINT;
-		only = false;
 		break;
 	case 'p': kind = NSP_KIND_PRIMARY_KEY; break;
 	case 'u': kind = NSP_KIND_UNIQUE_CONSTRAINT; break;
@@ -237,8 +248,6 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 	default:
 		kind = NSP_KIND_FOREIGN_KEY;
 		lock = NSP_LOCK_SHARE_ROW_EXCLUSIVE;
-		/* A foreign key of a partitioned table must reach its partitions: no ONLY. */
-		only = !partitioned;
 		/* VALIDATE of a key referencing a partitioned table leaves the pieces on the
 		 * referenced partitions marked not validated (seen on 15): add those validated. */
 		split_fk = validated &&
@@ -250,18 +259,17 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 	}
 
 	/* The index first, when the constraint can be added USING it. */
-	const char *indexdef = nsp_cell(res, i, 16);
+	const char *indexdef = r.index_definition;
 	nsp_object *index = NULL;
 	if (indexdef != NULL) {
 		nsp_strbuf_reset(identity);
 		nsp_strbuf_appendf(identity, "%s.%s.%s index", schema, relname, conname);
 		nsp_strbuf_reset(sql);
-		nsp_strbuf_append(sql, indexdef);
-		nsp_strbuf_append(sql, ";");
+		nsp_render_constraint_index(&r, sql);
 		if (nsp_strbuf_failed(sql) || nsp_strbuf_failed(identity))
 			return -1;
 		index = nsp_model_add(ctx->model, NSP_KIND_INDEX, NSP_PHASE_POST, (nsp_catref){0, 0}, schema,
-				      nsp_cell(res, i, 19), identity->data, sql->data);
+				      r.index_name, identity->data, sql->data);
 		if (index == NULL || nsp_object_set_table(index, table_oid, table, NSP_LOCK_SHARE) != 0 ||
 		    nsp_object_needs_ref(index, (nsp_catref){NSP_CLASS_PG_CLASS, table_oid}) != 0)
 			return -1;
@@ -271,23 +279,7 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 	nsp_strbuf_reset(identity);
 	nsp_strbuf_appendf(identity, "%s.%s.%s", schema, relname, conname);
 	nsp_strbuf_reset(sql);
-	nsp_strbuf_append(sql, only ? "ALTER TABLE ONLY " : "ALTER TABLE ");
-	nsp_strbuf_append(sql, table);
-	nsp_strbuf_append(sql, " ADD CONSTRAINT ");
-	nsp_strbuf_append_ident(sql, conname);
-	if (index != NULL) {
-		nsp_strbuf_append(sql, contype == 'p' ? " PRIMARY KEY USING INDEX " : " UNIQUE USING INDEX ");
-		nsp_strbuf_append(sql, nsp_cell(res, i, 19));
-		if (nsp_cell_bool(res, i, 17))
-			nsp_strbuf_append(sql, " DEFERRABLE");
-		if (nsp_cell_bool(res, i, 18))
-			nsp_strbuf_append(sql, " INITIALLY DEFERRED");
-		nsp_strbuf_append(sql, ";");
-	} else {
-		nsp_strbuf_append_char(sql, ' ');
-		nsp_strbuf_append(sql, def);
-		nsp_strbuf_append(sql, split_fk ? " NOT VALID;" : ";");
-	}
+	nsp_render_constraint(&r, split_fk, sql);
 	if (nsp_strbuf_failed(sql) || nsp_strbuf_failed(identity))
 		return -1;
 	nsp_object *o = nsp_model_add(ctx->model, kind, phase, (nsp_catref){NSP_CLASS_PG_CONSTRAINT, oid},
@@ -348,11 +340,7 @@ static int add_constraint(nsp_catalog_ctx *ctx, const PGresult *res, int i, nsp_
 	size_t fk_index = o->index;
 	nsp_strbuf_append(identity, " validate");
 	nsp_strbuf_reset(sql);
-	nsp_strbuf_append(sql, "ALTER TABLE ");
-	nsp_strbuf_append(sql, table);
-	nsp_strbuf_append(sql, " VALIDATE CONSTRAINT ");
-	nsp_strbuf_append_ident(sql, conname);
-	nsp_strbuf_append(sql, ";");
+	nsp_render_constraint_validate(&r, sql);
 	if (nsp_strbuf_failed(sql) || nsp_strbuf_failed(identity))
 		return -1;
 	nsp_object *v = nsp_model_add(ctx->model, NSP_KIND_FOREIGN_KEY, NSP_PHASE_POST, (nsp_catref){0, 0}, schema,

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "catalog.h"
+#include "render_owners.h"
 #include "strbuf.h"
 #include "model_enums.h"
 
@@ -17,48 +18,13 @@
  * role with no entry appends one); column privileges follow (a table-level REVOKE takes a
  * column's too). This also gives objects that exist before the job (the public schema, whose
  * ACL is not acldefault()) the source's ACL. Entries granted by a role other than the owner
- * are granted by the owner here. An extension's member gets a step (after the extension) when its
- * ACL differs from the one the extension's script left (pg_init_privs), as pg_dump decides.
- * Default privileges: catalog_default_privileges.c. */
-
-/* The designator ALTER ... OWNER TO and GRANT ... ON take for a pg_identify_object() type. */
-static const char *owner_keyword(const char *type)
-{
-	static const char *const map[][2] = {
-		{"table", "TABLE"},           {"view", "VIEW"},
-		{"materialized view", "MATERIALIZED VIEW"},
-		{"sequence", "SEQUENCE"},     {"foreign table", "FOREIGN TABLE"},
-		{"function", "FUNCTION"},     {"procedure", "PROCEDURE"},
-		{"aggregate", "AGGREGATE"},   {"type", "TYPE"},
-		{"composite type", "TYPE"},   {"domain", "DOMAIN"},
-		{"schema", "SCHEMA"},         {"collation", "COLLATION"},
-		{"operator", "OPERATOR"},     {"statistics object", "STATISTICS"},
-	};
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (strcmp(map[i][0], type) == 0)
-			return map[i][1];
-	return NULL;
-}
-
-static const char *grant_keyword(const char *type)
-{
-	if (strcmp(type, "table") == 0 || strcmp(type, "view") == 0 ||
-	    strcmp(type, "materialized view") == 0 || strcmp(type, "foreign table") == 0)
-		return "TABLE";
-	if (strcmp(type, "sequence") == 0)
-		return "SEQUENCE";
-	if (strcmp(type, "function") == 0 || strcmp(type, "aggregate") == 0)
-		return "FUNCTION";
-	if (strcmp(type, "procedure") == 0)
-		return "PROCEDURE";
-	if (strcmp(type, "schema") == 0)
-		return "SCHEMA";
-	if (strcmp(type, "type") == 0 || strcmp(type, "composite type") == 0)
-		return "TYPE";
-	if (strcmp(type, "domain") == 0)
-		return "DOMAIN";
-	return NULL;
-}
+ * are granted as that role (SET LOCAL ROLE). An extension's member gets a step (after the
+ * extension) when its ACL differs from the one the extension's script left (pg_init_privs), as
+ * pg_dump decides.
+ * Default privileges: catalog_default_privileges.c.
+ *
+ * The SQL is written by render_owners.c from the rows read here (nsp_owner_row, nsp_acl_row),
+ * roles as the destination names them (options.roleMap). */
 
 const char *nsp_catalog_map_role(const nsp_catalog_ctx *ctx, const char *role)
 {
@@ -69,14 +35,6 @@ const char *nsp_catalog_map_role(const nsp_catalog_ctx *ctx, const char *role)
 		if (strcmp(o->role_map[i]->source_role, role) == 0 && o->role_map[i]->destination_role[0])
 			return o->role_map[i]->destination_role;
 	return role;
-}
-
-void nsp_catalog_append_role(nsp_strbuf *sb, const nsp_catalog_ctx *ctx, const char *role)
-{
-	if (role == NULL || role[0] == '\0')
-		nsp_strbuf_append(sb, "PUBLIC");
-	else
-		nsp_strbuf_append_ident(sb, nsp_catalog_map_role(ctx, role));
 }
 
 /* Objects with an owner and an ACL, as one list: catalog, oid, owner, kind for acldefault. */
@@ -97,20 +55,6 @@ void nsp_catalog_append_role(nsp_strbuf *sb, const nsp_catalog_ctx *ctx, const c
 	"FROM pg_catalog.pg_operator op "                                                             \
 	"UNION ALL SELECT 'pg_catalog.pg_statistic_ext'::pg_catalog.regclass, s.oid, s.stxowner, NULL, NULL, s.stxnamespace " \
 	"FROM pg_catalog.pg_statistic_ext s "
-
-/* pg_identify_object() writes an aggregate over * as "name()", which ALTER AGGREGATE reads as
- * "no arguments": say (*) instead. The identity is appended by the caller; this rewrites its
- * end. */
-static void append_star_args(nsp_strbuf *sql, const char *type, const char *identity)
-{
-	size_t n = strlen(identity);
-	if (strcmp(type, "aggregate") == 0 && n >= 2 && strcmp(identity + n - 2, "()") == 0 &&
-	    sql->len >= 1) {
-		sql->len--; /* drop ")" */
-		sql->data[sql->len] = '\0';
-		nsp_strbuf_append(sql, "*)");
-	}
-}
 
 /* The owner step of each object (ALTER ... OWNER TO rewrites the ACL's entries of the old
  * owner, so privileges are applied after it), sorted by catalog address. */
@@ -227,17 +171,17 @@ static int load_owners(nsp_catalog_ctx *ctx, nsp_strbuf *sql, owner_steps *steps
 		step_of_row[i] = SIZE_MAX;
 		nsp_catref ref = {nsp_cell_oid(res, i, 0), nsp_cell_oid(res, i, 1)};
 		nsp_object *target = nsp_model_find(ctx->model, ref);
-		const char *keyword = owner_keyword(nsp_cell(res, i, 2));
+		nsp_owner_row row = {
+			.type = nsp_cell(res, i, 2),
+			.identity = nsp_cell(res, i, 3),
+			.owner = nsp_catalog_map_role(ctx, nsp_cell(res, i, 4)),
+		};
 		/* Objects of the model only, owned by what they are (not a table's row type). */
-		if (target == NULL || keyword == NULL || target->ref.objid != ref.objid)
+		if (target == NULL || nsp_owner_designator(row.type) == NULL || target->ref.objid != ref.objid)
 			continue;
-		const char *identity = nsp_cell(res, i, 3);
+		const char *identity = row.identity;
 		nsp_strbuf_reset(sql);
-		nsp_strbuf_appendf(sql, "ALTER %s %s", keyword, identity);
-		append_star_args(sql, nsp_cell(res, i, 2), identity);
-		nsp_strbuf_append(sql, " OWNER TO ");
-		nsp_catalog_append_role(sql, ctx, nsp_cell(res, i, 4));
-		nsp_strbuf_append(sql, ";");
+		nsp_render_owner(&row, sql);
 		nsp_object *o = nsp_strbuf_failed(sql) ? NULL
 			: add_step(ctx, NSP_KIND_OWNER, target, "owner", identity, sql->data);
 		if (o == NULL || owner_steps_add(steps, ref, o->index) != 0)
@@ -270,64 +214,38 @@ static bool same_cell(PGresult *res, int a, int b, int col)
 	return x == y || (x != NULL && y != NULL && strcmp(x, y) == 0);
 }
 
-/* REVOKE ALL ... FROM PUBLIC, the owner and every grantee of the object's rows [first, end).
- * CASCADE: on a re-run, grants that a grantee made with its grant option depend on it; they are
- * granted again below, in the source's order. */
-static void append_revoke_all(nsp_strbuf *sql, const nsp_catalog_ctx *ctx, PGresult *res,
-			      int first, int end, const char *on)
-{
-	nsp_strbuf_appendf(sql, "REVOKE ALL ON %s FROM PUBLIC, ", on);
-	nsp_catalog_append_role(sql, ctx, nsp_cell(res, first, A_OWNER));
-	for (int i = first; i < end && nsp_cell_oid(res, i, A_ATTNUM) == 0; i++) {
-		const char *grantee = nsp_cell(res, i, A_GRANTEE);
-		bool named = false;
-		for (int j = first; j < i && !named; j++)
-			named = same_cell(res, i, j, A_GRANTEE);
-		if (named || grantee == NULL || grantee[0] == '\0' ||
-		    strcmp(grantee, nsp_cell(res, first, A_OWNER)) == 0)
-			continue;
-		nsp_strbuf_append(sql, ", ");
-		nsp_catalog_append_role(sql, ctx, grantee);
-	}
-	nsp_strbuf_append(sql, " CASCADE;\n");
-}
-
 static bool granted_by_other(PGresult *res, int i)
 {
 	const char *grantor = nsp_cell(res, i, A_GRANTOR);
 	return grantor != NULL && strcmp(grantor, nsp_cell(res, i, A_OWNER)) != 0;
 }
 
-/* GRANT privs ON ... TO grantee [WITH GRANT OPTION], for the plain and the grantable ones. A
- * grant made by a role other than the owner (with the grant option it was given earlier in the
- * ACL) is made as that role, so the destination records the same grantor, as pg_dump does. */
-static void append_grants(nsp_strbuf *sql, const nsp_catalog_ctx *ctx, PGresult *res, int i,
-			  const char *on)
+/* The ACL entries of the object's rows [first, end), roles as the destination names them;
+ * compared by source name (two roles mapped to one are still two grantees). */
+static nsp_acl_entry *read_entries(const nsp_catalog_ctx *ctx, PGresult *res, int first, int end)
 {
-	const char *grantee = nsp_cell(res, i, A_GRANTEE), *grantor = nsp_cell(res, i, A_GRANTOR);
-	if (grantee == NULL)
-		return; /* an empty ACL: nothing to grant */
-	bool as_grantor = granted_by_other(res, i);
-	if (as_grantor) {
-		nsp_strbuf_append(sql, "SET LOCAL ROLE ");
-		nsp_catalog_append_role(sql, ctx, grantor);
-		nsp_strbuf_append(sql, ";\n");
+	nsp_acl_entry *entries = calloc((size_t)(end - first), sizeof(*entries));
+	if (entries == NULL)
+		return NULL;
+	const char *owner = nsp_cell(res, first, A_OWNER);
+	for (int i = first; i < end; i++) {
+		const char *grantee = nsp_cell(res, i, A_GRANTEE);
+		bool column = nsp_cell_oid(res, i, A_ATTNUM) != 0, repeated = false;
+		for (int j = first; j < i && !column && !repeated; j++)
+			repeated = same_cell(res, i, j, A_GRANTEE);
+		entries[i - first] = (nsp_acl_entry){
+			.column = column,
+			.grantee = nsp_catalog_map_role(ctx, grantee),
+			.grantee_is_owner = grantee != NULL && strcmp(grantee, owner) == 0,
+			.grantee_repeated = repeated,
+			.grantor = granted_by_other(res, i) ? nsp_catalog_map_role(ctx, nsp_cell(res, i, A_GRANTOR))
+							    : NULL,
+			.privileges = nsp_cell(res, i, A_PRIVS),
+			.grantable = nsp_cell(res, i, A_GRANTABLE),
+			.owner_all = nsp_cell_bool(res, i, A_OWNER_ALL),
+		};
 	}
-	for (int col = A_PRIVS; col <= A_GRANTABLE; col++) {
-		const char *privs = nsp_cell(res, i, col);
-		if (privs == NULL)
-			continue;
-		/* The owner with every privilege: ALL, which on a newer destination includes what
-		 * its major added (MAINTAIN, 17), as the owner's default there does and as pg_dump's
-		 * restore gives (issue 13). */
-		if (col == A_PRIVS && nsp_cell_bool(res, i, A_OWNER_ALL))
-			privs = "ALL";
-		nsp_strbuf_appendf(sql, "GRANT %s ON %s TO ", privs, on);
-		nsp_catalog_append_role(sql, ctx, grantee);
-		nsp_strbuf_append(sql, col == A_GRANTABLE ? " WITH GRANT OPTION;\n" : ";\n");
-	}
-	if (as_grantor)
-		nsp_strbuf_append(sql, "RESET ROLE;\n");
+	return entries;
 }
 
 /* A grant made as another role needs that role's USAGE on the object's schema, which the
@@ -360,27 +278,28 @@ static int add_privileges(nsp_catalog_ctx *ctx, nsp_strbuf *sql, PGresult *res, 
 	else if (target != NULL && target->ref.objid != ref.objid)
 		target = NULL; /* a row that only stands for an object (a table's row type) */
 	const char *type = nsp_cell(res, first, A_TYPE), *identity = nsp_cell(res, first, A_IDENTITY);
-	const char *keyword = grant_keyword(type);
-	if (target == NULL || keyword == NULL)
+	if (target == NULL || nsp_grant_designator(type) == NULL)
 		return 0;
-	nsp_strbuf on;
-	nsp_strbuf_init(&on);
-	nsp_strbuf_appendf(&on, "%s %s", keyword, identity);
-	append_star_args(&on, type, identity);
+	nsp_acl_entry *entries = read_entries(ctx, res, first, end);
+	if (entries == NULL)
+		return -1;
+	nsp_acl_row row = {
+		.type = type,
+		.identity = identity,
+		.owner = nsp_catalog_map_role(ctx, nsp_cell(res, first, A_OWNER)),
+		.entries = entries,
+		.nentries = (size_t)(end - first),
+	};
 	nsp_strbuf_reset(sql);
-	if (nsp_cell_oid(res, first, A_ATTNUM) == 0)
-		append_revoke_all(sql, ctx, res, first, end, on.data);
+	nsp_render_privileges(&row, sql);
+	free(entries);
 	bool maintain = false;
-	for (int i = first; i < end; i++) {
-		append_grants(sql, ctx, res, i, on.data);
+	for (int i = first; i < end; i++)
 		for (int col = A_PRIVS; col <= A_GRANTABLE; col++)
 			maintain = maintain || (nsp_cell(res, i, col) != NULL &&
 						strstr(nsp_cell(res, i, col), "MAINTAIN") != NULL);
-	}
-	if (sql->len > 0 && sql->data[sql->len - 1] == '\n')
-		sql->data[--sql->len] = '\0';
 	int rc = -1;
-	nsp_object *o = nsp_strbuf_failed(sql) || nsp_strbuf_failed(&on)
+	nsp_object *o = nsp_strbuf_failed(sql)
 		? NULL : add_step(ctx, NSP_KIND_ACL, target, "privileges", identity, sql->data);
 	if (o != NULL) {
 		const owner_step *owner = owner_step_of(steps, ref);
@@ -392,7 +311,6 @@ static int add_privileges(nsp_catalog_ctx *ctx, nsp_strbuf *sql, PGresult *res, 
 		if (rc == 0 && ref.classid == NSP_CLASS_PG_NAMESPACE)
 			rc = owner_steps_add(schema_acls, ref, o->index);
 	}
-	nsp_strbuf_free(&on);
 	return rc;
 }
 

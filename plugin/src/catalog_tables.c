@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "catalog.h"
+#include "render_tables.h"
 #include "strbuf.h"
 #include "model_enums.h"
 
@@ -20,7 +21,10 @@
  * PostgreSQL 18: a column's NOT NULL is a pg_constraint row with a name (written as CONSTRAINT
  * name NOT NULL when it is not the default <table>_<column>_not_null, e.g. after a rename or in a
  * partition, which keeps its parent's), NO INHERIT, and NOT VALID (then not written here: a
- * post-sync step adds it, catalog_constraints.c); virtual generated columns are written VIRTUAL. */
+ * post-sync step adds it, catalog_constraints.c); virtual generated columns are written VIRTUAL.
+ *
+ * The SQL is written by render_tables.c from the rows read here (nsp_table_row, nsp_column_row);
+ * this file decides the steps, their locks, dependencies and the majors they need. */
 
 /* Restrict a pg_class alias `c` (with its namespace `n`) to the tables we copy. */
 #define TABLE_FILTER                                                                           \
@@ -167,247 +171,71 @@ static int range_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static bool cell_empty(const PGresult *res, int row, int col)
+/* The column rows of the columns result, in its order (the rows the renderer reads). */
+static nsp_column_row *read_columns(const PGresult *cols)
 {
-	const char *v = nsp_cell(res, row, col);
-	return v == NULL || v[0] == '\0';
+	int n = PQntuples(cols);
+	nsp_column_row *rows = calloc((size_t)(n ? n : 1), sizeof(*rows));
+	if (rows == NULL)
+		return NULL;
+	for (int r = 0; r < n; r++) {
+		const char *generated = nsp_cell(cols, r, A_GENERATED), *storage = nsp_cell(cols, r, A_STORAGE);
+		const char *compression = nsp_cell(cols, r, A_COMPRESSION);
+		rows[r] = (nsp_column_row){
+			.name = nsp_cell(cols, r, A_NAME),
+			.type = nsp_cell(cols, r, A_TYPE),
+			.notnull = nsp_cell_bool(cols, r, A_NOTNULL),
+			.islocal = nsp_cell_bool(cols, r, A_ISLOCAL),
+			.generated = generated != NULL ? generated[0] : '\0',
+			.default_expr = nsp_cell(cols, r, A_DEFAULT),
+			.collation = nsp_cell(cols, r, A_COLLATION),
+			.stattarget = nsp_cell(cols, r, A_STATTARGET),
+			.storage = storage != NULL ? storage[0] : '\0',
+			.options = nsp_cell(cols, r, A_OPTIONS),
+			.compression = compression != NULL ? compression[0] : '\0',
+			.inh_notnull = nsp_cell_bool(cols, r, A_INH_NOTNULL),
+			.inh_default = nsp_cell_bool(cols, r, A_INH_DEFAULT),
+			.inh_generated = nsp_cell_bool(cols, r, A_INH_GENERATED),
+			.inh_compression = nsp_cell_bool(cols, r, A_INH_COMPRESSION),
+			/* the name is there exactly when the sequence is (A_SEQ_OID) */
+			.seq_name = nsp_cell(cols, r, A_SEQ_OID) != NULL ? nsp_cell(cols, r, A_SEQ_NAME) : NULL,
+			.seq_start = nsp_cell(cols, r, A_SEQ_START),
+			.seq_increment = nsp_cell(cols, r, A_SEQ_INCREMENT),
+			.seq_cache = nsp_cell(cols, r, A_SEQ_CACHE),
+			.seq_min = nsp_cell(cols, r, A_SEQ_MIN),
+			.seq_max = nsp_cell(cols, r, A_SEQ_MAX),
+			.seq_cycle = nsp_cell_bool(cols, r, A_SEQ_CYCLE),
+			.nn_name = nsp_cell(cols, r, A_NN_NAME),
+			.nn_noinherit = nsp_cell_bool(cols, r, A_NN_NOINHERIT),
+			.nn_valid = nsp_cell_bool(cols, r, A_NN_VALID),
+			.nn_local = nsp_cell_bool(cols, r, A_NN_LOCAL),
+			.nn_inherited = nsp_cell_bool(cols, r, A_NN_INHERITED),
+		};
+	}
+	return rows;
 }
 
-/* One "ALTER TABLE ONLY t ALTER COLUMN c <what>;" statement. */
-static void alter_column(nsp_strbuf *sql, const char *table, const char *column, const char *what)
+/* Table row i of the tables result, with its columns (`range` of `columns`, NULL: none). */
+static nsp_table_row read_table(const PGresult *tabs, int i, const nsp_column_row *columns,
+				const col_range *range)
 {
-	nsp_strbuf_appendf(sql, "\nALTER TABLE ONLY %s ALTER COLUMN ", table);
-	nsp_strbuf_append_ident(sql, column);
-	nsp_strbuf_appendf(sql, " %s;", what);
-}
-
-/* How pg_dump treats a column of a table: whether CREATE TABLE lists it, and with which clauses.
- * An inheritance child lists only its local columns; a partition lists all of them (it is
- * created standalone, then attached); a typed table only those with a default or NOT NULL. */
-typedef struct col_plan {
-	bool printed, print_default, default_null, print_notnull, generated;
-	bool named_notnull; /* 18: the column's NOT NULL is a pg_constraint row (A_NN_*) */
-} col_plan;
-
-/* Is a NOT NULL constraint's name the one PostgreSQL 18 gives it by default, <table>_<column>_not_null?
- * Longer names are truncated by the server (and a clash gets a number): those are written out. */
-static bool default_notnull_name(const char *name, const char *table, const char *column)
-{
-	size_t tl = strlen(table), cl = strlen(column);
-	if (tl + cl + 10 > 63 || strlen(name) != tl + cl + 10)
-		return false;
-	return strncmp(name, table, tl) == 0 && name[tl] == '_' && strncmp(name + tl + 1, column, cl) == 0 &&
-	       strcmp(name + tl + 1 + cl, "_not_null") == 0;
-}
-
-static col_plan plan_column(const PGresult *cols, int r, bool partition, bool child, bool typed,
-			    int server_version)
-{
-	col_plan p = {0};
-	bool has_default = nsp_cell(cols, r, A_DEFAULT) != NULL;
-	p.generated = !cell_empty(cols, r, A_GENERATED);
-	bool notnull = nsp_cell_bool(cols, r, A_NOTNULL);
-	bool inh_notnull = nsp_cell_bool(cols, r, A_INH_NOTNULL);
-	p.printed = partition || nsp_cell_bool(cols, r, A_ISLOCAL) || !child;
-	/* An inherited generation expression cannot be restated by the child before
-	 * PostgreSQL 16 (it is inherited); from 16 on a child may have its own. */
-	if (child && !partition && p.generated && nsp_cell_bool(cols, r, A_INH_GENERATED) &&
-	    (server_version < 160000 || !p.printed))
-		has_default = false;
-	p.print_default = has_default;
-	/* The child dropped a default its parent has: say DEFAULT NULL, or it would inherit it. */
-	p.default_null = child && !partition && !has_default && !p.generated &&
-			 nsp_cell_bool(cols, r, A_INH_DEFAULT);
-	p.named_notnull = nsp_cell(cols, r, A_NN_NAME) != NULL;
-	if (p.named_notnull)
-		/* 18: a NOT VALID one is added after the rows (catalog_constraints.c); one the table
-		 * only inherits comes with INHERITS; a partition states all of its own. */
-		p.print_notnull = nsp_cell_bool(cols, r, A_NN_VALID) &&
-				  (nsp_cell_bool(cols, r, A_NN_LOCAL) || partition);
-	else
-		p.print_notnull = notnull && (!inh_notnull || partition);
-	if (typed && !p.print_default && !p.default_null && !p.print_notnull)
-		p.printed = false;
-	return p;
-}
-
-/* " [CONSTRAINT name] NOT NULL [NO INHERIT]" of a column (the name when it is not the default). */
-static void render_notnull(nsp_strbuf *sql, const PGresult *cols, int r, const char *relname)
-{
-	const char *nn = nsp_cell(cols, r, A_NN_NAME);
-	if (nn != NULL && !default_notnull_name(nn, relname, nsp_cell(cols, r, A_NAME))) {
-		nsp_strbuf_append(sql, " CONSTRAINT ");
-		nsp_strbuf_append_ident(sql, nn);
-	}
-	nsp_strbuf_append(sql, " NOT NULL");
-	if (nn != NULL && nsp_cell_bool(cols, r, A_NN_NOINHERIT))
-		nsp_strbuf_append(sql, " NO INHERIT");
-}
-
-static void render_column(nsp_strbuf *sql, const PGresult *cols, int r, const col_plan *p, bool typed,
-			  const char *relname)
-{
-	nsp_strbuf_append(sql, "    ");
-	nsp_strbuf_append_ident(sql, nsp_cell(cols, r, A_NAME));
-	if (typed) {
-		nsp_strbuf_append(sql, " WITH OPTIONS");
-	} else {
-		nsp_strbuf_append_char(sql, ' ');
-		nsp_strbuf_append(sql, nsp_cell(cols, r, A_TYPE));
-		if (nsp_cell(cols, r, A_COLLATION)) {
-			nsp_strbuf_append(sql, " COLLATE ");
-			nsp_strbuf_append(sql, nsp_cell(cols, r, A_COLLATION));
-		}
-	}
-	if (p->print_default && p->generated)
-		/* 'v': a virtual generated column (18), computed when read */
-		nsp_strbuf_appendf(sql, " GENERATED ALWAYS AS (%s) %s", nsp_cell(cols, r, A_DEFAULT),
-				   nsp_cell(cols, r, A_GENERATED)[0] == 'v' ? "VIRTUAL" : "STORED");
-	else if (p->print_default)
-		nsp_strbuf_appendf(sql, " DEFAULT %s", nsp_cell(cols, r, A_DEFAULT));
-	else if (p->default_null)
-		nsp_strbuf_append(sql, " DEFAULT NULL");
-	if (p->print_notnull)
-		render_notnull(sql, cols, r, relname);
-}
-
-/* The identity of a column, created BY DEFAULT for the load whatever the source says. */
-static void render_identity(nsp_strbuf *sql, const char *table, const PGresult *cols, int r)
-{
-	nsp_strbuf_appendf(sql, "\nALTER TABLE %s ALTER COLUMN ", table);
-	nsp_strbuf_append_ident(sql, nsp_cell(cols, r, A_NAME));
-	nsp_strbuf_appendf(sql, " ADD GENERATED BY DEFAULT AS IDENTITY (\n    SEQUENCE NAME %s"
-				"\n    START WITH %s\n    INCREMENT BY %s",
-			   nsp_cell(cols, r, A_SEQ_NAME), nsp_cell(cols, r, A_SEQ_START),
-			   nsp_cell(cols, r, A_SEQ_INCREMENT));
-	const char *minv = nsp_cell(cols, r, A_SEQ_MIN), *maxv = nsp_cell(cols, r, A_SEQ_MAX);
-	if (minv)
-		nsp_strbuf_appendf(sql, "\n    MINVALUE %s", minv);
-	else
-		nsp_strbuf_append(sql, "\n    NO MINVALUE");
-	if (maxv)
-		nsp_strbuf_appendf(sql, "\n    MAXVALUE %s", maxv);
-	else
-		nsp_strbuf_append(sql, "\n    NO MAXVALUE");
-	nsp_strbuf_appendf(sql, "\n    CACHE %s", nsp_cell(cols, r, A_SEQ_CACHE));
-	if (nsp_cell_bool(cols, r, A_SEQ_CYCLE))
-		nsp_strbuf_append(sql, "\n    CYCLE");
-	nsp_strbuf_append(sql, "\n);");
-}
-
-/* The settings pg_dump can only write as ALTER TABLE, after CREATE TABLE. */
-static void render_column_settings(nsp_strbuf *sql, const char *table, const PGresult *cols, int r,
-				   const col_plan *p, int dst_version)
-{
-	const char *name = nsp_cell(cols, r, A_NAME);
-	if (!p->printed) {
-		/* What an unlisted (inherited) column has of its own. */
-		if (p->named_notnull) {
-			/* 18: a local NOT NULL; made local when the column also inherits one. */
-			if (nsp_cell_bool(cols, r, A_NN_VALID) && nsp_cell_bool(cols, r, A_NN_LOCAL)) {
-				/* Before 18 (an older destination) a NOT NULL has no name: SET NOT NULL. */
-				if (nsp_cell_bool(cols, r, A_NN_INHERITED) ||
-				    (dst_version > 0 && dst_version < 180000)) {
-					alter_column(sql, table, name, "SET NOT NULL");
-				} else {
-					nsp_strbuf_appendf(sql, "\nALTER TABLE ONLY %s ADD CONSTRAINT ", table);
-					nsp_strbuf_append_ident(sql, nsp_cell(cols, r, A_NN_NAME));
-					nsp_strbuf_append(sql, " NOT NULL ");
-					nsp_strbuf_append_ident(sql, name);
-					if (nsp_cell_bool(cols, r, A_NN_NOINHERIT))
-						nsp_strbuf_append(sql, " NO INHERIT");
-					nsp_strbuf_append_char(sql, ';');
-				}
-			}
-		} else if (nsp_cell_bool(cols, r, A_NOTNULL) && !nsp_cell_bool(cols, r, A_INH_NOTNULL)) {
-			alter_column(sql, table, name, "SET NOT NULL");
-		}
-		if (p->print_default && !p->generated) {
-			nsp_strbuf_appendf(sql, "\nALTER TABLE ONLY %s ALTER COLUMN ", table);
-			nsp_strbuf_append_ident(sql, name);
-			nsp_strbuf_appendf(sql, " SET DEFAULT %s;", nsp_cell(cols, r, A_DEFAULT));
-		} else if (p->default_null) {
-			alter_column(sql, table, name, "SET DEFAULT NULL");
-		}
-	}
-	const char *stat = nsp_cell(cols, r, A_STATTARGET);
-	if (stat && stat[0] != '-') {
-		char what[64];
-		snprintf(what, sizeof(what), "SET STATISTICS %s", stat);
-		alter_column(sql, table, name, what);
-	}
-	const char *storage = nsp_cell(cols, r, A_STORAGE);
-	if (storage) {
-		const char *mode = storage[0] == 'p' ? "PLAIN" : storage[0] == 'e' ? "EXTERNAL"
-				   : storage[0] == 'x' ? "EXTENDED" : storage[0] == 'm' ? "MAIN" : NULL;
-		if (mode) {
-			char what[64];
-			snprintf(what, sizeof(what), "SET STORAGE %s", mode);
-			alter_column(sql, table, name, what);
-		}
-	}
-	const char *comp = nsp_cell(cols, r, A_COMPRESSION);
-	if (comp && (comp[0] == 'p' || comp[0] == 'l'))
-		alter_column(sql, table, name, comp[0] == 'p' ? "SET COMPRESSION pglz" : "SET COMPRESSION lz4");
-	else if (nsp_cell_bool(cols, r, A_INH_COMPRESSION))
-		/* CREATE TABLE ... INHERITS copies a parent's method, which SET COMPRESSION on the
-		 * parent (it never recurses) may have given it after this table was made. */
-		alter_column(sql, table, name, "SET COMPRESSION default");
-	if (!cell_empty(cols, r, A_OPTIONS)) {
-		nsp_strbuf_appendf(sql, "\nALTER TABLE ONLY %s ALTER COLUMN ", table);
-		nsp_strbuf_append_ident(sql, name);
-		nsp_strbuf_appendf(sql, " SET (%s);", nsp_cell(cols, r, A_OPTIONS));
-	}
-}
-
-/* The whole pre-sync step of table row i: CREATE TABLE and the statements that complete it. */
-static void render_table(nsp_strbuf *sql, const char *qname, const PGresult *tabs, int i,
-			 const PGresult *cols, const col_range *range, int server_version, int dst_version)
-{
-	bool partition = nsp_cell_bool(tabs, i, T_ISPARTITION);
-	bool child = nsp_cell(tabs, i, T_INHERITS) != NULL;
-	bool typed = nsp_cell(tabs, i, T_OFTYPE) != NULL;
-	nsp_strbuf_append(sql, "CREATE ");
-	if (strcmp(nsp_cell(tabs, i, T_PERSISTENCE), "u") == 0)
-		nsp_strbuf_append(sql, "UNLOGGED ");
-	nsp_strbuf_appendf(sql, "TABLE %s", qname);
-	if (typed)
-		nsp_strbuf_appendf(sql, " OF %s", nsp_cell(tabs, i, T_OFTYPE));
-	int listed = 0;
-	for (int k = 0; range && k < range->count; k++) {
-		int r = range->first + k;
-		col_plan p = plan_column(cols, r, partition, child, typed, server_version);
-		if (!p.printed)
-			continue;
-		nsp_strbuf_append(sql, listed++ ? ",\n" : " (\n");
-		render_column(sql, cols, r, &p, typed, nsp_cell(tabs, i, T_RELNAME));
-	}
-	if (listed > 0)
-		nsp_strbuf_append(sql, "\n)");
-	else if (!typed)
-		nsp_strbuf_append(sql, " (\n)");
-	if (child && !partition)
-		nsp_strbuf_appendf(sql, "\nINHERITS (%s)", nsp_cell(tabs, i, T_INHERITS));
-	if (nsp_cell(tabs, i, T_PARTKEY))
-		nsp_strbuf_appendf(sql, "\nPARTITION BY %s", nsp_cell(tabs, i, T_PARTKEY));
-	if (nsp_cell(tabs, i, T_AM))
-		nsp_strbuf_appendf(sql, "\nUSING %s", nsp_cell(tabs, i, T_AM));
-	if (!cell_empty(tabs, i, T_OPTIONS))
-		nsp_strbuf_appendf(sql, "\nWITH (%s)", nsp_cell(tabs, i, T_OPTIONS));
-	nsp_strbuf_append(sql, ";");
-
-	for (int k = 0; range && k < range->count; k++) {
-		int r = range->first + k;
-		col_plan p = plan_column(cols, r, partition, child, typed, server_version);
-		render_column_settings(sql, qname, cols, r, &p, dst_version);
-		if (nsp_cell(cols, r, A_SEQ_OID))
-			render_identity(sql, qname, cols, r);
-	}
-	const char *replident = nsp_cell(tabs, i, T_REPLIDENT);
-	if (replident[0] == 'f')
-		nsp_strbuf_appendf(sql, "\nALTER TABLE ONLY %s REPLICA IDENTITY FULL;", qname);
-	else if (replident[0] == 'n')
-		nsp_strbuf_appendf(sql, "\nALTER TABLE ONLY %s REPLICA IDENTITY NOTHING;", qname);
+	return (nsp_table_row){
+		.schema = nsp_cell(tabs, i, T_NSPNAME),
+		.name = nsp_cell(tabs, i, T_RELNAME),
+		.unlogged = strcmp(nsp_cell(tabs, i, T_PERSISTENCE), "u") == 0,
+		.partition = nsp_cell_bool(tabs, i, T_ISPARTITION),
+		.partkey = nsp_cell(tabs, i, T_PARTKEY),
+		.inherits = nsp_cell(tabs, i, T_INHERITS),
+		.options = nsp_cell(tabs, i, T_OPTIONS),
+		.access_method = nsp_cell(tabs, i, T_AM),
+		.replident = nsp_cell(tabs, i, T_REPLIDENT)[0],
+		.of_type = nsp_cell(tabs, i, T_OFTYPE),
+		.bound = nsp_cell(tabs, i, T_BOUND),
+		.parent_schema = nsp_cell(tabs, i, T_PART_PARENT_NSP),
+		.parent_name = nsp_cell(tabs, i, T_PART_PARENT_REL),
+		.columns = range != NULL ? columns + range->first : NULL,
+		.ncolumns = range != NULL ? (size_t)range->count : 0,
+	};
 }
 
 /* What of the table a destination of an older major cannot hold (dest_compat.h): the table is
@@ -473,8 +301,8 @@ static int link_table(nsp_catalog_ctx *ctx, nsp_object *o, const PGresult *tabs,
 
 /* Post-sync: identity columns that are ALWAYS in the source go back to ALWAYS. */
 static int add_identity_steps(nsp_catalog_ctx *ctx, nsp_object *table, const char *qname,
-			      const PGresult *cols, const col_range *range, uint64_t cost,
-			      nsp_strbuf *sql)
+			      const nsp_table_row *t, const PGresult *cols, const col_range *range,
+			      uint64_t cost, nsp_strbuf *sql)
 {
 	for (int k = 0; range && k < range->count; k++) {
 		int r = range->first + k;
@@ -482,9 +310,7 @@ static int add_identity_steps(nsp_catalog_ctx *ctx, nsp_object *table, const cha
 		if (nsp_cell(cols, r, A_SEQ_OID) == NULL || idt == NULL || idt[0] != 'a')
 			continue;
 		nsp_strbuf_reset(sql);
-		nsp_strbuf_appendf(sql, "ALTER TABLE %s ALTER COLUMN ", qname);
-		nsp_strbuf_append_ident(sql, nsp_cell(cols, r, A_NAME));
-		nsp_strbuf_append(sql, " SET GENERATED ALWAYS;");
+		nsp_render_table_identity_always(t, nsp_cell(cols, r, A_NAME), sql);
 		char identity[1024];
 		snprintf(identity, sizeof(identity), "%s.%s.%s", table->schema, table->name,
 			 nsp_cell(cols, r, A_NAME));
@@ -500,18 +326,16 @@ static int add_identity_steps(nsp_catalog_ctx *ctx, nsp_object *table, const cha
 }
 
 /* Pre-sync: ALTER TABLE ONLY parent ATTACH PARTITION child FOR VALUES ... (or DEFAULT). */
-static int add_attach(nsp_catalog_ctx *ctx, nsp_object *table, const char *qname,
+static int add_attach(nsp_catalog_ctx *ctx, nsp_object *table, const nsp_table_row *t,
 		      const PGresult *tabs, int i, uint64_t cost, nsp_strbuf *sql)
 {
-	const char *bound = nsp_cell(tabs, i, T_BOUND);
-	if (nsp_cell(tabs, i, T_PART_PARENT_REL) == NULL || bound == NULL)
+	if (t->parent_name == NULL || t->bound == NULL)
 		return 0;
 	nsp_strbuf parent;
 	nsp_strbuf_init(&parent);
-	nsp_strbuf_append_qualified(&parent, nsp_cell(tabs, i, T_PART_PARENT_NSP),
-				    nsp_cell(tabs, i, T_PART_PARENT_REL));
+	nsp_strbuf_append_qualified(&parent, t->parent_schema, t->parent_name);
 	nsp_strbuf_reset(sql);
-	nsp_strbuf_appendf(sql, "ALTER TABLE ONLY %s ATTACH PARTITION %s %s;", parent.data, qname, bound);
+	nsp_render_table_attach(t, sql);
 	char identity[1024];
 	snprintf(identity, sizeof(identity), "%s.%s attach", table->schema, table->name);
 	nsp_object *o = nsp_strbuf_failed(sql) || nsp_strbuf_failed(&parent)
@@ -581,8 +405,11 @@ static int load_tables(nsp_catalog_ctx *ctx, const PGresult *tabs, const PGresul
 {
 	int nranges = 0;
 	col_range *ranges = group_columns(cols, &nranges);
-	if (ranges == NULL)
+	nsp_column_row *columns = ranges != NULL ? read_columns(cols) : NULL;
+	if (columns == NULL) {
+		free(ranges);
 		return OOM(ctx, "reading table columns");
+	}
 	nsp_strbuf sql, qname;
 	nsp_strbuf_init(&sql);
 	nsp_strbuf_init(&qname);
@@ -594,9 +421,9 @@ static int load_tables(nsp_catalog_ctx *ctx, const PGresult *tabs, const PGresul
 		const col_range *range = bsearch(&key, ranges, (size_t)nranges, sizeof(*ranges), range_cmp);
 		nsp_strbuf_reset(&qname);
 		nsp_strbuf_append_qualified(&qname, nsp, rel);
+		nsp_table_row t = read_table(tabs, i, columns, range);
 		nsp_strbuf_reset(&sql);
-		render_table(&sql, qname.data, tabs, i, cols, range, ctx->server_version,
-			     ctx->model->dst_version);
+		nsp_render_table(&t, ctx->server_version, ctx->model->dst_version, &sql);
 		char identity[1024];
 		snprintf(identity, sizeof(identity), "%s.%s", nsp, rel);
 		uint64_t cost = table_size(sizes, oid);
@@ -613,12 +440,13 @@ static int load_tables(nsp_catalog_ctx *ctx, const PGresult *tabs, const PGresul
 		require_majors(o, cols, range);
 		rc = link_table(ctx, o, tabs, i, cols, range);
 		if (rc == 0)
-			rc = add_identity_steps(ctx, o, qname.data, cols, range, cost, &sql);
+			rc = add_identity_steps(ctx, o, qname.data, &t, cols, range, cost, &sql);
 		if (rc == 0 && nsp_cell_bool(tabs, i, T_ISPARTITION))
-			rc = add_attach(ctx, o, qname.data, tabs, i, cost, &sql);
+			rc = add_attach(ctx, o, &t, tabs, i, cost, &sql);
 	}
 	nsp_strbuf_free(&sql);
 	nsp_strbuf_free(&qname);
+	free(columns);
 	free(ranges);
 	return rc != 0 ? OOM(ctx, "reading tables") : 0;
 }

@@ -18,4 +18,8 @@
 
 #include "strbuf.h"
 
+/* A role as GRANT, REVOKE, OWNER TO and FOR ROLE name it: quoted, PUBLIC for "" (aclexplode's
+ * grantee 0) and NULL. Roles come in as the destination names them (the role map applied). */
+void nsp_render_role(const char *role, nsp_strbuf *sql);
+
 #endif

@@ -13,20 +13,11 @@ const char *nsp_default_privileges_objects(char objtype)
 	}
 }
 
-/* A role, quoted; PUBLIC for "" (aclexplode's grantee 0). */
-static void append_role(nsp_strbuf *sql, const char *role)
-{
-	if (role == NULL || role[0] == '\0')
-		nsp_strbuf_append(sql, "PUBLIC");
-	else
-		nsp_strbuf_append_ident(sql, role);
-}
-
 /* "ALTER DEFAULT PRIVILEGES FOR ROLE r [IN SCHEMA s] " */
 static void append_head(nsp_strbuf *sql, const nsp_default_acl_row *r)
 {
 	nsp_strbuf_append(sql, "ALTER DEFAULT PRIVILEGES FOR ROLE ");
-	append_role(sql, r->role);
+	nsp_render_role(r->role, sql);
 	if (r->schema != NULL) {
 		nsp_strbuf_append(sql, " IN SCHEMA ");
 		nsp_strbuf_append_ident(sql, r->schema);
@@ -39,13 +30,13 @@ static void append_revoke(nsp_strbuf *sql, const nsp_default_acl_row *r, const c
 {
 	append_head(sql, r);
 	nsp_strbuf_appendf(sql, "REVOKE ALL ON %s FROM PUBLIC, ", on);
-	append_role(sql, r->role);
+	nsp_render_role(r->role, sql);
 	for (size_t i = 0; i < r->nentries; i++) {
 		const nsp_default_acl_entry *e = &r->entries[i];
 		if (e->grantee == NULL || e->grantee[0] == '\0' || e->grantee_is_role)
 			continue; /* none, or PUBLIC and the role, already named */
 		nsp_strbuf_append(sql, ", ");
-		append_role(sql, e->grantee);
+		nsp_render_role(e->grantee, sql);
 	}
 	nsp_strbuf_append(sql, ";");
 }
@@ -73,7 +64,7 @@ void nsp_render_default_privileges(const nsp_default_acl_row *r, nsp_strbuf *sql
 			first = false;
 			append_head(sql, r);
 			nsp_strbuf_appendf(sql, "GRANT %s ON %s TO ", privileges[grantable], on);
-			append_role(sql, e->grantee);
+			nsp_render_role(e->grantee, sql);
 			nsp_strbuf_append(sql, grantable ? " WITH GRANT OPTION;" : ";");
 		}
 	}

@@ -42,12 +42,13 @@ const char *nsp_grant_designator(const char *type)
 }
 
 /* "designator identity". pg_identify_object() writes an aggregate over * as "name()", which
- * ALTER AGGREGATE reads as "no arguments": say (*) instead. */
-static void append_object(nsp_strbuf *sql, const char *designator, const char *type, const char *identity)
+ * ALTER AGGREGATE reads as "no arguments": say (*) there. GRANT and REVOKE name an aggregate as
+ * a FUNCTION, whose syntax has no (*) and takes name() for it, as pg_dump writes it. */
+static void append_object(nsp_strbuf *sql, const char *designator, const char *identity)
 {
 	nsp_strbuf_appendf(sql, "%s %s", designator, identity);
 	size_t n = strlen(identity);
-	if (strcmp(type, "aggregate") == 0 && n >= 2 && strcmp(identity + n - 2, "()") == 0 &&
+	if (strcmp(designator, "AGGREGATE") == 0 && n >= 2 && strcmp(identity + n - 2, "()") == 0 &&
 	    !nsp_strbuf_failed(sql)) {
 		sql->len--; /* drop ")" */
 		sql->data[sql->len] = '\0';
@@ -61,7 +62,7 @@ void nsp_render_owner(const nsp_owner_row *r, nsp_strbuf *sql)
 	if (designator == NULL)
 		return;
 	nsp_strbuf_append(sql, "ALTER ");
-	append_object(sql, designator, r->type, r->identity);
+	append_object(sql, designator, r->identity);
 	nsp_strbuf_append(sql, " OWNER TO ");
 	nsp_render_role(r->owner, sql);
 	nsp_strbuf_append(sql, ";");
@@ -73,7 +74,7 @@ void nsp_render_owner(const nsp_owner_row *r, nsp_strbuf *sql)
 static void append_revoke_all(nsp_strbuf *sql, const nsp_acl_row *r, const char *designator)
 {
 	nsp_strbuf_append(sql, "REVOKE ALL ON ");
-	append_object(sql, designator, r->type, r->identity);
+	append_object(sql, designator, r->identity);
 	nsp_strbuf_append(sql, " FROM PUBLIC, ");
 	nsp_render_role(r->owner, sql);
 	for (size_t i = 0; i < r->nentries && !r->entries[i].column; i++) {
@@ -110,7 +111,7 @@ static void append_grants(nsp_strbuf *sql, const nsp_acl_row *r, const nsp_acl_e
 		if (!grantable && e->owner_all)
 			privs = "ALL";
 		nsp_strbuf_appendf(sql, "GRANT %s ON ", privs);
-		append_object(sql, designator, r->type, r->identity);
+		append_object(sql, designator, r->identity);
 		nsp_strbuf_append(sql, " TO ");
 		nsp_render_role(e->grantee, sql);
 		nsp_strbuf_append(sql, grantable ? " WITH GRANT OPTION;\n" : ";\n");

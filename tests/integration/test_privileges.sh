@@ -41,6 +41,12 @@ ALTER TABLE app.events OWNER TO priv_owner;
 ALTER TABLE app.secret OWNER TO priv_owner;
 ALTER VIEW app.user_names OWNER TO priv_owner;
 ALTER FUNCTION app.count_users() OWNER TO priv_owner;
+-- An aggregate over *: ALTER AGGREGATE names it cnt(*), GRANT and REVOKE as FUNCTION cnt().
+CREATE FUNCTION app.cnt_step(bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS 'SELECT $1 + 1';
+CREATE AGGREGATE app.cnt_all(*) (sfunc = app.cnt_step, stype = bigint, initcond = '0');
+ALTER AGGREGATE app.cnt_all(*) OWNER TO priv_owner;
+REVOKE EXECUTE ON FUNCTION app.cnt_all() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app.cnt_all() TO priv_zed;
 
 GRANT SELECT ON app.users TO priv_zed;
 GRANT SELECT, INSERT ON app.users TO priv_alice WITH GRANT OPTION;
@@ -85,6 +91,8 @@ acls() {
                     AND attacl IS NOT NULL ORDER BY 1;
                   SELECT 'nsp ' || nspname || ' ' || nspowner::regrole || ' ' || COALESCE(nspacl::text, '-')
                   FROM pg_namespace WHERE nspname IN ('public', 'app') ORDER BY 1;
+                  SELECT 'proc ' || p.oid::regprocedure || ' ' || p.proowner::regrole || ' ' || COALESCE(p.proacl::text, '-')
+                  FROM pg_proc p WHERE p.pronamespace = 'app'::regnamespace ORDER BY 1;
                   SELECT 'extension member ' || p.oid::regprocedure || ' ' || p.proacl::text FROM pg_proc p
                   WHERE p.proacl IS NOT NULL AND p.pronamespace = 'public'::regnamespace ORDER BY 1;
                   SELECT 'extension member ' || c.oid::regclass || ' ' || c.relacl::text FROM pg_class c

@@ -13,7 +13,10 @@
  * A step is applied when the COMMIT after its marker comes back. An error stops the query
  * string: it belongs to the step whose COMMIT has not come back yet, which is rolled back
  * alone; the batch's later steps did not run and go back to the ready set. So each step still
- * has its own outcome, its own transaction and its own locks, as when it runs alone.
+ * has its own outcome, its own transaction and its own locks, as when it runs alone. But the
+ * server parses the whole string before it runs any of it: an error before the first BEGIN's
+ * result is a syntax error of one of the steps, not of the first; then every step of the batch
+ * goes back to the ready set, to run alone, and the faulty one fails with its own error.
  *
  * A failed step stops only the steps that depend on it: they are skipped, naming it. */
 #include <stdio.h>
@@ -36,6 +39,8 @@ typedef struct slot {
 	unsigned gather;  /* max_parallel_workers_per_gather the session has now */
 	uint64_t started; /* when the running step started (in a batch: when the one before ended) */
 	bool failed_result_seen;
+	bool any_result_seen; /* this round trip gave a result already */
+	bool parse_failed;    /* the batch's query string failed before any statement ran */
 	size_t batch[NSP_SCHED_BATCH_STEPS]; /* nodes of the round trip in flight, in order */
 	size_t nbatch, next; /* next: position in batch of `running` */
 	bool marker_seen;    /* the running batched step's marker came back */
@@ -219,6 +224,7 @@ static void start_batch(exec *x, slot *sl)
 	sl->running = (long)sl->batch[0];
 	sl->started = nsp_now_us();
 	sl->failed_result_seen = false;
+	sl->any_result_seen = sl->parse_failed = false;
 	sl->marker_seen = false;
 	int sent = !nsp_strbuf_failed(&q) && send(x, sl, q.data);
 	nsp_strbuf_free(&q);
@@ -305,6 +311,13 @@ static bool is_marker(const PGresult *res)
 	       strcmp(PQfname(res, 0), "nsp_step") == 0;
 }
 
+/* 42601: what the server's parser raises, before it runs anything of the query string. */
+static bool is_syntax_error(const PGresult *res)
+{
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	return state != NULL && strcmp(state, "42601") == 0;
+}
+
 /* A batched step's COMMIT came back: it is applied; the next one is running. */
 static void batch_step_applied(exec *x, slot *sl)
 {
@@ -327,7 +340,10 @@ static void round_trip_done(exec *x, slot *sl)
 	PGconn *conn = conn_of(x, sl);
 	if (PQtransactionStatus(conn) != PQTRANS_IDLE && PQstatus(conn) == CONNECTION_OK)
 		PQclear(PQexec(conn, "ROLLBACK"));
-	if (sl->next < sl->nbatch) {
+	if (sl->parse_failed) {
+		for (size_t i = 0; i < sl->nbatch; i++)
+			nsp_sched_unstart_alone(&x->sched, sl->batch[i]);
+	} else if (sl->next < sl->nbatch) {
 		Neosync__Plugin__V1__StepResult *r = x->r[sl->running];
 		if (!sl->failed_result_seen) /* ended without an error or a COMMIT: connection lost */
 			nsp_result_set_pg_error(r, NULL, conn_of(x, sl));
@@ -346,8 +362,12 @@ static void on_result(void *ctx, unsigned i, PGresult *res)
 	exec *x = ctx;
 	slot *sl = &x->slots[i];
 	ExecStatusType st = PQresultStatus(res);
+	bool first = !sl->any_result_seen;
+	sl->any_result_seen = true;
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		if (!sl->failed_result_seen) {
+		if (first && sl->nbatch > 1 && !sl->failed_result_seen && is_syntax_error(res)) {
+			sl->failed_result_seen = sl->parse_failed = true; /* which step's: unknown */
+		} else if (!sl->failed_result_seen) {
 			sl->failed_result_seen = true;
 			nsp_result_set_pg_error(x->r[sl->running], res, conn_of(x, sl));
 		}

@@ -229,6 +229,11 @@ static bool conflicts_with_running(const nsp_sched *s, size_t n)
 	return false;
 }
 
+static bool node_batchable(const nsp_sched *s, size_t n)
+{
+	return !s->nodes[n].alone && nsp_sched_batchable(s->nodes[n].s);
+}
+
 /* The best ready node without a lock conflict with a running one; with batch_work_left set,
  * only when it is batchable and its work fits (else it stays ready and -1 is returned). */
 static long pick(nsp_sched *s, const uint64_t *batch_work_left)
@@ -243,7 +248,7 @@ static long pick(nsp_sched *s, const uint64_t *batch_work_left)
 			s->passed[npassed++] = n;
 			continue;
 		}
-		if (batch_work_left != NULL && (!nsp_sched_batchable(s->nodes[n].s) ||
+		if (batch_work_left != NULL && (!node_batchable(s, n) ||
 						nsp_sched_step_work(s->nodes[n].s) > *batch_work_left)) {
 			s->passed[npassed++] = n; /* the best one does not fit: the batch ends */
 			break;
@@ -290,7 +295,7 @@ size_t nsp_sched_next_batch(nsp_sched *s, size_t *out, size_t max)
 	out[0] = (size_t)first;
 	size_t k = 1;
 	uint64_t work = nsp_sched_step_work(s->nodes[first].s);
-	if (!nsp_sched_batchable(s->nodes[first].s))
+	if (!node_batchable(s, (size_t)first))
 		return k;
 	while (k < max && work < NSP_SCHED_BATCH_WORK) {
 		uint64_t left = NSP_SCHED_BATCH_WORK - work;
@@ -313,6 +318,12 @@ void nsp_sched_unstart(nsp_sched *s, size_t n)
 			break;
 		}
 	make_ready(s, n);
+}
+
+void nsp_sched_unstart_alone(nsp_sched *s, size_t n)
+{
+	s->nodes[n].alone = true;
+	nsp_sched_unstart(s, n);
 }
 
 void nsp_sched_settle(nsp_sched *s, size_t n, bool satisfied,

@@ -34,6 +34,7 @@ typedef struct nsp_sched_node {
 	size_t ndependents;
 	uint64_t priority;  /* own work + the largest priority among dependents */
 	bool catalog_only;  /* no work of its own */
+	bool alone;         /* never batched again (nsp_sched_unstart_alone) */
 } nsp_sched_node;
 
 typedef struct nsp_sched {
@@ -93,6 +94,11 @@ size_t nsp_sched_next_batch(nsp_sched *s, size_t *out, size_t max);
 /* A RUNNING node that did not run (its batch stopped at an earlier step's failure) becomes
  * ready again. */
 void nsp_sched_unstart(nsp_sched *s, size_t n);
+
+/* As nsp_sched_unstart, and the node runs alone from now on: its batch failed before any of
+ * its statements ran (PostgreSQL parses a whole query string first, so a syntax error in one
+ * step fails the round trip without saying which step it was in). */
+void nsp_sched_unstart_alone(nsp_sched *s, size_t n);
 
 /* The bytes a step reads for scheduling (0: catalog only). */
 uint64_t nsp_sched_step_work(const Neosync__Plugin__V1__Step *s);

@@ -270,6 +270,38 @@ static void test_batch_steps_that_did_not_run_are_ready_again(void **state)
 	nsp_sched_free(&s);
 }
 
+/* A batch that failed before any statement ran (a syntax error somewhere in its query string):
+ * each of its steps runs alone from then on, the others still batch. */
+static void test_batch_that_failed_to_parse_runs_alone(void **state)
+{
+	(void)state;
+	test_plan t;
+	plan_init(&t);
+	index_step(&t, 0, "a");
+	index_step(&t, 0, "b");
+	index_step(&t, 0, "c");
+	index_step(&t, 0, "d");
+	nsp_sched s;
+	build(&s, &t);
+	size_t out[MAX_STEPS];
+	assert_int_equal(nsp_sched_next_batch(&s, out, 2), 2);
+	size_t failed[2] = {out[0], out[1]};
+	nsp_sched_unstart_alone(&s, failed[0]);
+	nsp_sched_unstart_alone(&s, failed[1]);
+	assert_int_equal(s.nready, 4);
+	assert_int_equal(s.nrunning, 0);
+	/* every node comes out once: the two that failed alone, the other two together */
+	size_t seen = 0, batches_of_two = 0;
+	for (size_t k; (k = nsp_sched_next_batch(&s, out, 10)) > 0; seen += k) {
+		for (size_t i = 0; i < k; i++)
+			assert_true(k == 1 || (out[i] != failed[0] && out[i] != failed[1]));
+		batches_of_two += k == 2;
+	}
+	assert_int_equal(seen, 4);
+	assert_int_equal(batches_of_two, 1);
+	nsp_sched_free(&s);
+}
+
 /* At most max steps, and at most NSP_SCHED_BATCH_WORK bytes of work in one batch. */
 static void test_batch_limits(void **state)
 {
@@ -321,6 +353,7 @@ int main(void)
 		cmocka_unit_test(test_settled_before_running_is_never_started),
 		cmocka_unit_test(test_batch_takes_cheap_steps_until_one_does_not_fit),
 		cmocka_unit_test(test_batch_steps_that_did_not_run_are_ready_again),
+		cmocka_unit_test(test_batch_that_failed_to_parse_runs_alone),
 		cmocka_unit_test(test_batch_limits),
 		cmocka_unit_test(test_what_may_share_a_round_trip),
 	};

@@ -8,8 +8,8 @@
  * writes the SQL with nsp_strbuf alone. No libpq, no model, no catalog context: the rendering is
  * unit-tested without a server (tests/unit/test_plugin_render*.c). catalog_<kind>.c keeps the
  * query, fills the rows from its cells and hands them to the renderer; what the SQL does to the
- * plan (dependencies, locks, skips) stays there. The kinds not moved yet still render inside
- * their catalog_<kind>.c. */
+ * plan (dependencies, locks, skips, what an older destination cannot hold) stays there. Every
+ * kind is rendered this way. */
 #ifndef NSP_RENDER_H
 #define NSP_RENDER_H
 

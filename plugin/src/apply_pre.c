@@ -164,10 +164,36 @@ size_t nsp_pre_chunk_result(nsp_plugin *h, const Neosync__Plugin__V1__Plan *plan
 		c->next++;
 	} else if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY) {
 		size_t k = c->next < c->n ? c->next : c->n - 1;
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		if (c->next == 0 && state != NULL && strcmp(state, "42601") == 0) {
+			size_t at = nsp_pre_chunk_step_at(c, PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION),
+							  PQclientEncoding(conn));
+			if (at != SIZE_MAX)
+				k = at;
+		}
 		nsp_result_set_pg_error(c->res[k], res, conn);
 		return c->idx[k];
 	}
 	return SIZE_MAX;
+}
+
+size_t nsp_pre_chunk_step_at(const nsp_pre_chunk *c, const char *position, int encoding)
+{
+	char *end = NULL;
+	long chars = position != NULL ? strtol(position, &end, 10) : 0;
+	if (chars < 1 || end == position || c->n == 0 || nsp_strbuf_failed(&c->sql))
+		return SIZE_MAX;
+	size_t off = 0; /* the byte where character number `chars` begins */
+	for (long i = 1; i < chars && off < c->sql.len; i++) {
+		int len = PQmblen(c->sql.data + off, encoding);
+		off += len > 0 ? (size_t)len : 1;
+	}
+	if (off >= c->sql.len)
+		return SIZE_MAX;
+	size_t k = SIZE_MAX;
+	for (size_t i = 0; i < c->n && c->start[i] <= off; i++)
+		k = i;
+	return k == SIZE_MAX ? 0 : k; /* before the first step: the chunk's BEGIN, so the first */
 }
 
 void nsp_pre_chunk_reset(nsp_pre_chunk *c)
@@ -204,6 +230,7 @@ void nsp_pre_chunk_add(nsp_pre_chunk *c, size_t i, const Neosync__Plugin__V1__St
 		       Neosync__Plugin__V1__StepResult *r)
 {
 	/* The newline ends a trailing "--" comment of the step before the marker. */
+	c->start[c->n] = c->sql.len;
 	nsp_strbuf_append(&c->sql, s->sql);
 	nsp_strbuf_appendf(&c->sql, "\n;SELECT %zu AS nsp_step;\n", i);
 	c->idx[c->n] = i;

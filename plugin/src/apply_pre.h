@@ -29,6 +29,7 @@ enum { NSP_PRE_CHUNK_STEPS = 200, NSP_PRE_CHUNK_BYTES = 1 << 20 };
 typedef struct nsp_pre_chunk {
 	nsp_strbuf sql;
 	size_t idx[NSP_PRE_CHUNK_STEPS]; /* plan indices of the steps in it */
+	size_t start[NSP_PRE_CHUNK_STEPS]; /* where each step's SQL begins in sql (bytes) */
 	Neosync__Plugin__V1__StepResult *res[NSP_PRE_CHUNK_STEPS];
 	size_t n;
 	size_t next;    /* steps whose marker came back */
@@ -42,6 +43,12 @@ void nsp_pre_chunk_add(nsp_pre_chunk *c, size_t i, const Neosync__Plugin__V1__St
  * of that step, or SIZE_MAX. */
 size_t nsp_pre_chunk_result(nsp_plugin *h, const Neosync__Plugin__V1__Plan *plan, nsp_pre_chunk *c,
 			    PGresult *res, PGconn *conn, bool *created, size_t *done, size_t total);
+/* The position in the chunk (0..n-1) of the step whose SQL holds the error's statement position
+ * (PG_DIAG_STATEMENT_POSITION: 1-based, in characters of the chunk's string; `encoding` is the
+ * connection's client encoding), SIZE_MAX when there is none or it is past the chunk. A syntax
+ * error stops a chunk before any of it runs (the server parses the whole string first), so the
+ * position, not the markers, says whose it is. */
+size_t nsp_pre_chunk_step_at(const nsp_pre_chunk *c, const char *position, int encoding);
 /* Forget the chunk's steps (after its results are in). */
 void nsp_pre_chunk_reset(nsp_pre_chunk *c);
 

@@ -171,17 +171,16 @@ static int range_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The column rows of the columns result, in its order (the rows the renderer reads). */
-static nsp_column_row *read_columns(const PGresult *cols)
+/* The column rows of one table (`range` of the columns result) into rows[], in attnum order:
+ * one table at a time, so the rows (pointers into the result) take the memory of the widest
+ * table, not of every column of the schema. */
+static void read_columns(const PGresult *cols, const col_range *range, nsp_column_row *rows)
 {
-	int n = PQntuples(cols);
-	nsp_column_row *rows = calloc((size_t)(n ? n : 1), sizeof(*rows));
-	if (rows == NULL)
-		return NULL;
-	for (int r = 0; r < n; r++) {
+	for (int k = 0; k < range->count; k++) {
+		int r = range->first + k;
 		const char *generated = nsp_cell(cols, r, A_GENERATED), *storage = nsp_cell(cols, r, A_STORAGE);
 		const char *compression = nsp_cell(cols, r, A_COMPRESSION);
-		rows[r] = (nsp_column_row){
+		rows[k] = (nsp_column_row){
 			.name = nsp_cell(cols, r, A_NAME),
 			.type = nsp_cell(cols, r, A_TYPE),
 			.notnull = nsp_cell_bool(cols, r, A_NOTNULL),
@@ -212,12 +211,11 @@ static nsp_column_row *read_columns(const PGresult *cols)
 			.nn_inherited = nsp_cell_bool(cols, r, A_NN_INHERITED),
 		};
 	}
-	return rows;
 }
 
-/* Table row i of the tables result, with its columns (`range` of `columns`, NULL: none). */
+/* Table row i of the tables result, with its columns. */
 static nsp_table_row read_table(const PGresult *tabs, int i, const nsp_column_row *columns,
-				const col_range *range)
+				size_t ncolumns)
 {
 	return (nsp_table_row){
 		.schema = nsp_cell(tabs, i, T_NSPNAME),
@@ -233,8 +231,8 @@ static nsp_table_row read_table(const PGresult *tabs, int i, const nsp_column_ro
 		.bound = nsp_cell(tabs, i, T_BOUND),
 		.parent_schema = nsp_cell(tabs, i, T_PART_PARENT_NSP),
 		.parent_name = nsp_cell(tabs, i, T_PART_PARENT_REL),
-		.columns = range != NULL ? columns + range->first : NULL,
-		.ncolumns = range != NULL ? (size_t)range->count : 0,
+		.columns = ncolumns > 0 ? columns : NULL,
+		.ncolumns = ncolumns,
 	};
 }
 
@@ -405,7 +403,10 @@ static int load_tables(nsp_catalog_ctx *ctx, const PGresult *tabs, const PGresul
 {
 	int nranges = 0;
 	col_range *ranges = group_columns(cols, &nranges);
-	nsp_column_row *columns = ranges != NULL ? read_columns(cols) : NULL;
+	int widest = 1;
+	for (int r = 0; ranges != NULL && r < nranges; r++)
+		widest = ranges[r].count > widest ? ranges[r].count : widest;
+	nsp_column_row *columns = ranges != NULL ? calloc((size_t)widest, sizeof(*columns)) : NULL;
 	if (columns == NULL) {
 		free(ranges);
 		return OOM(ctx, "reading table columns");
@@ -421,7 +422,9 @@ static int load_tables(nsp_catalog_ctx *ctx, const PGresult *tabs, const PGresul
 		const col_range *range = bsearch(&key, ranges, (size_t)nranges, sizeof(*ranges), range_cmp);
 		nsp_strbuf_reset(&qname);
 		nsp_strbuf_append_qualified(&qname, nsp, rel);
-		nsp_table_row t = read_table(tabs, i, columns, range);
+		if (range != NULL)
+			read_columns(cols, range, columns);
+		nsp_table_row t = read_table(tabs, i, columns, range != NULL ? (size_t)range->count : 0);
 		nsp_strbuf_reset(&sql);
 		nsp_render_table(&t, ctx->server_version, ctx->model->dst_version, &sql);
 		char identity[1024];

@@ -4,6 +4,9 @@
 # foreign key; 50 views; no rows). For each size, in the same run:
 #   anchor:  pg_dump --section=pre-data | psql, then pg_dump --section=post-data | psql
 #            (autocommit: `psql -1` runs out of lock slots at this size on a default server)
+#   bound:   the same statements (pg_dump --schema-only) split by table over the job's parallelism
+#            of psql sessions run at once (split_dump.py): the server's work for these objects,
+#            parallel, with no client between statements
 #   plugin:  neosync-host-sim run (pre-sync, data step, post-sync), its peak RSS (nsp_bench rss),
 #            the catalog read (from its log), each phase (from its report), schema parity
 # and, for each step, how many cores the machine had busy (/proc/stat: what bounds it), and
@@ -114,7 +117,7 @@ log "sizes ${SIZES[*]}; PostgreSQL $pgver, max_locks_per_transaction=$(q 'SHOW m
 # samples), and dropping the anchor's database just before the job ran charged that to the job.
 KEEP=()
 declare -A A_CPU_PRE A_CPU_POST J_CPU_PRE J_CPU_POST
-declare -A A_PRE A_POST A_ALL J_ALL J_CAT J_CATB J_PRE J_HYD J_POST J_RSS J_OK J_LOAD A_LOAD
+declare -A B_ALL B_CPU A_PRE A_POST A_ALL J_ALL J_CAT J_CATB J_PRE J_HYD J_POST J_RSS J_OK J_LOAD A_LOAD
 for n in "${SIZES[@]}"; do
   src=bench_wide_src_$n
   dropdb "$src"; createdb "$src"
@@ -139,6 +142,30 @@ for n in "${SIZES[@]}"; do
   ((rc1 == 0 && rc2 == 0)) || A_ALL[$n]="FAILED(${A_ALL[$n]})"
   log "$n tables | pg_dump | psql: pre-data ${A_PRE[$n]} s, post-data ${A_POST[$n]} s"
   KEEP+=("$d") # dropped at the end, see KEEP
+
+  # The bound: pg_dump's own statements, split by table over $par sessions that run at once
+  # (split_dump.py: tables, then keys and indexes, then foreign keys), prepared beforehand so no
+  # client works between them. What it takes is about the least any tool needs on this server
+  # for these objects with $par connections: the server's work, parallel.
+  d=bench_wide_bound_$n; dropdb "$d"; createdb "$d"; q "CHECKPOINT" >/dev/null
+  rm -rf "$work/split_$n"
+  "$PG_DUMP" --schema-only -d "$(url_for "$src")" | python3 "$HERE/split_dump.py" "$par" "$work/split_$n" >/dev/null
+  cpu_sampler >"$work/cpu_bound_$n" & sampler=$!
+  t0=$(now) rc=0
+  for wave in 0 1 2 3 4; do
+    pids=()
+    for f in "$work/split_$n"/wave${wave}_*.sql; do
+      [[ -e $f ]] || continue
+      "$PSQL" -X -q -v ON_ERROR_STOP=1 -d "$(url_for "$d")" -f "$f" >/dev/null 2>>"$work/bound_$n.err" & pids+=($!)
+    done
+    for p in "${pids[@]}"; do wait "$p" || rc=1; done
+  done
+  t1=$(now)
+  kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null
+  B_ALL[$n]=$(elapsed "$t0" "$t1") B_CPU[$n]=$(cpu_window "$work/cpu_bound_$n" "$t0" "$t1")
+  ((rc == 0)) || B_ALL[$n]="FAILED(${B_ALL[$n]})"
+  log "$n tables | pg_dump's statements on $par sessions: ${B_ALL[$n]} s"
+  KEEP+=("$d")
 
   # The plugin: the whole host-simulator job.
   d=bench_wide_job_$n; dropdb "$d"; createdb "$d"; q "CHECKPOINT" >/dev/null
@@ -190,6 +217,7 @@ base=${SIZES[0]} top=${SIZES[-1]}
     printf '%-8s %-44s %9s  %s\n' "$n" "pg_dump --section=pre-data | psql" "${A_PRE[$n]}" "load ${A_LOAD[$n]}; ${A_CPU_PRE[$n]}"
     printf '%-8s %-44s %9s  %s\n' "$n" "pg_dump --section=post-data | psql" "${A_POST[$n]}" "${A_CPU_POST[$n]}"
     printf '%-8s %-44s %9s  %s\n' "$n" "pg_dump | psql, pre + post" "${A_ALL[$n]}" ""
+    printf '%-8s %-44s %9s  %s\n' "$n" "bound: the same statements on $par sessions" "${B_ALL[$n]}" "${B_CPU[$n]}"
     printf '%-8s %-44s %9s  %s\n' "$n" "neosync-host-sim run (whole job)" "${J_ALL[$n]}" "load ${J_LOAD[$n]}; ${J_OK[$n]}; max RSS ${J_RSS[$n]} MB"
     printf '%-8s %-44s %9s  %s\n' "$n" "  catalog read (from the log)" "${J_CAT[$n]}" "${J_CATB[$n]}"
     printf '%-8s %-44s %9s  %s\n' "$n" "  pre-sync (the report, catalog included)" "${J_PRE[$n]}" "${J_CPU_PRE[$n]}"
@@ -200,6 +228,8 @@ base=${SIZES[0]} top=${SIZES[-1]}
   echo "Issue 15's targets, this run:"
   printf '  %-58s %s / %s = %s   (target <= 0.50)\n' "whole job / pg_dump | psql (pre + post), $base tables" \
     "${J_ALL[$base]}" "${A_ALL[$base]}" "$(ratio "${J_ALL[$base]}" "${A_ALL[$base]}")"
+  printf '  %-58s %s / %s = %s   (the least for the same server work)\n' "bound / pg_dump | psql (pre + post), $base tables" \
+    "${B_ALL[$base]}" "${A_ALL[$base]}" "$(ratio "${B_ALL[$base]}" "${A_ALL[$base]}")"
   printf '  %-58s %s s   (target <= 5 s)\n' "plugin post-sync alone, $base tables" "${J_POST[$base]}"
   printf '  %-58s %s s   (target <= 1.5 s)\n' "catalog read, $base tables" "${J_CAT[$base]}"
   printf '  %-58s %s s   (target: well under 1 s)\n' "data step, $base tables (no rows)" "${J_HYD[$base]}"

@@ -3,8 +3,8 @@
 # settings (scripts/pg-throwaway.sh: max_locks_per_transaction 64; only durability is off), run
 # tests/bench/run.sh against it, print the results table, stop and remove the server.
 #
-#   ./scripts/bench.sh [--scale small|full] [--out FILE] [--parallelism N] [--major N]
-#                      [--wide-tables "5000 20000"] [--wide-only] [--in-memory]
+#   ./scripts/bench.sh [--scale small|full] [--out FILE] [--parallelism N] [--rounds R]
+#                      [--major N] [--wide-tables "5000 20000"] [--wide-only] [--in-memory]
 #
 #   --scale small   seconds: a smoke check of the whole benchmark (default)
 #   --scale full    the issue's sizes: pre-sync at 10 and 5 000 tables, post-sync on ~350 MB of
@@ -18,6 +18,7 @@
 #   --wide-tables L the sizes of the wide-schema comparison (issue 15; full: 5000, small: 200 800):
 #                   e.g. "5000 20000" adds the 20 000-table scale point (about 10 more minutes)
 #   --wide-only     only the wide-schema comparison
+#   --rounds R      rounds of each contender, medians printed (full: 3, small: 1)
 #   The server's data directory is on disk (under /tmp) unless --in-memory.
 #   --major N       a server of PostgreSQL N (13, 15, 17, 18, 19) and that major's pg_dump,
 #                   pg_restore and psql (scripts/pg-major.sh: a cached Debian root, made on first
@@ -35,6 +36,7 @@ while [[ $# -gt 0 ]]; do
     --scale) scale=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --parallelism) extra+=(--parallelism "$2"); shift 2 ;;
+    --rounds) extra+=(--rounds "$2"); shift 2 ;;
     --in-memory) export NSP_PG_TMPROOT=/dev/shm; shift ;;
     --major) major=(--major "$2"); shift 2 ;;
     --wide-tables) extra+=(--wide-tables "$2"); shift 2 ;;

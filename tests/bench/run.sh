@@ -155,7 +155,8 @@ log "work directory $work; the server's data directory is on $datafs"
 
 # --- 5. wide schemas (first when --wide-only; else last, below) ------------------------------------
 run_wide() {
-  "$HERE/wide.sh" --tables "$wide_tables" --parallelism "$par" --out "$work/wide.txt" --work "$work/wide" >/dev/null
+  "$HERE/wide.sh" --tables "$wide_tables" --parallelism "$par" --rounds "$rounds" --out "$work/wide.txt" \
+    --work "$work/wide" >/dev/null
 }
 if ((wide_only)); then
   run_wide

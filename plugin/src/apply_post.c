@@ -8,9 +8,11 @@
  * whose locks conflict); this file sends it through the pool and records the outcomes.
  *
  * Cheap steps (post_sched.h: catalog-only, or on empty and small tables) go several per round
- * trip, each in its own transaction followed by a marker:
- *     BEGIN; <step>; SELECT 0 AS nsp_step; COMMIT; BEGIN; <next step>; ...
- * A step is applied when the COMMIT after its marker comes back. An error stops the query
+ * trip, each in its own transaction:
+ *     BEGIN; <step>; COMMIT; BEGIN; <next step>; ...
+ * A step is applied when its COMMIT comes back: a verified plan's statements hold no
+ * transaction control (plan_shapes.c), so no other result is tagged COMMIT. (A marker SELECT
+ * after each step, as pre-sync's chunks have, cost the server 20 us a step.) An error stops the query
  * string: it belongs to the step whose COMMIT has not come back yet, which is rolled back
  * alone; the batch's later steps did not run and go back to the ready set. So each step still
  * has its own outcome, its own transaction and its own locks, as when it runs alone. But the
@@ -43,7 +45,6 @@ typedef struct slot {
 	bool parse_failed;    /* the batch's query string failed before any statement ran */
 	size_t batch[NSP_SCHED_BATCH_STEPS]; /* nodes of the round trip in flight, in order */
 	size_t nbatch, next; /* next: position in batch of `running` */
-	bool marker_seen;    /* the running batched step's marker came back */
 } slot;
 
 typedef struct exec {
@@ -215,17 +216,16 @@ static void start_batch(exec *x, slot *sl)
 	for (size_t i = 0; i < sl->nbatch; i++) {
 		size_t n = sl->batch[i];
 		mark_started(x, n);
-		/* The newline ends a trailing "--" comment of the step before the marker. */
+		/* The newline ends a trailing "--" comment of the step before the COMMIT. */
 		nsp_strbuf_append(&q, "BEGIN;");
 		nsp_strbuf_append(&q, x->sched.nodes[n].s->sql);
-		nsp_strbuf_append(&q, "\n;SELECT 0 AS nsp_step;COMMIT;");
+		nsp_strbuf_append(&q, "\n;COMMIT;");
 	}
 	sl->next = 0;
 	sl->running = (long)sl->batch[0];
 	sl->started = nsp_now_us();
 	sl->failed_result_seen = false;
 	sl->any_result_seen = sl->parse_failed = false;
-	sl->marker_seen = false;
 	int sent = !nsp_strbuf_failed(&q) && send(x, sl, q.data);
 	nsp_strbuf_free(&q);
 	if (!sent) {
@@ -305,12 +305,6 @@ static void schedule(exec *x)
 	}
 }
 
-static bool is_marker(const PGresult *res)
-{
-	return PQresultStatus(res) == PGRES_TUPLES_OK && PQnfields(res) == 1 &&
-	       strcmp(PQfname(res, 0), "nsp_step") == 0;
-}
-
 /* 42601: what the server's parser raises, before it runs anything of the query string. */
 static bool is_syntax_error(const PGresult *res)
 {
@@ -322,7 +316,6 @@ static bool is_syntax_error(const PGresult *res)
 static void batch_step_applied(exec *x, slot *sl)
 {
 	on_step_done(x, sl);
-	sl->marker_seen = false;
 	if (++sl->next < sl->nbatch) {
 		sl->running = (long)sl->batch[sl->next];
 		sl->started = nsp_now_us();
@@ -355,8 +348,8 @@ static void round_trip_done(exec *x, slot *sl)
 	sl->running = -1;
 }
 
-/* One result of a slot's round trip: an error is its running step's; in a batch, a marker then
- * a COMMIT mean the running step is applied. */
+/* One result of a slot's round trip: an error is its running step's; in a batch, a COMMIT means
+ * the running step is applied. */
 static void on_result(void *ctx, unsigned i, PGresult *res)
 {
 	exec *x = ctx;
@@ -371,11 +364,9 @@ static void on_result(void *ctx, unsigned i, PGresult *res)
 			sl->failed_result_seen = true;
 			nsp_result_set_pg_error(x->r[sl->running], res, conn_of(x, sl));
 		}
-	} else if (sl->nbatch > 0 && !sl->failed_result_seen) {
-		if (is_marker(res))
-			sl->marker_seen = true;
-		else if (sl->marker_seen && st == PGRES_COMMAND_OK && strcmp(PQcmdStatus(res), "COMMIT") == 0)
-			batch_step_applied(x, sl);
+	} else if (sl->nbatch > 0 && !sl->failed_result_seen && st == PGRES_COMMAND_OK &&
+		   strcmp(PQcmdStatus(res), "COMMIT") == 0) {
+		batch_step_applied(x, sl);
 	}
 }
 

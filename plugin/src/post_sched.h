@@ -66,8 +66,8 @@ long nsp_sched_next(nsp_sched *s);
 void nsp_sched_settle(nsp_sched *s, size_t n, bool satisfied,
 		      void (*blocked)(void *arg, size_t dependent), void *arg);
 
-/* Several cheap steps per round trip (apply_post.c sends each in its own transaction, with a
- * marker after it, so that a failure is attributed to its step and stops only its batch's
+/* Several cheap steps per round trip (apply_post.c sends each in its own transaction, its
+ * COMMIT telling that it is applied, so that a failure is attributed to its step and stops only its batch's
  * later steps, which go back to the ready set). A step is cheap when it reads at most
  * NSP_SCHED_BATCH_STEP_WORK bytes (catalog-only steps, and builds and checks on empty or small
  * tables: on 5 000 empty tables the round trips, not the statements, were most of the time); a

@@ -72,10 +72,8 @@ def main():
             m = INDEX_ON.search(body)
             table = m.group(1).replace('"', "") if m else name
             wave, s = 3, stream(table)
-        elif typ in ("COMMENT", "ACL") or not seen_table:
+        else:  # before the first table: wave 0; after it (views, comments, ...): wave 2
             wave, s = (2 if seen_table else 0), 0
-        else:
-            wave, s = 2, 0
         waves[wave].setdefault(s, []).append(body)
     os.makedirs(outdir, exist_ok=True)
     counts = []

@@ -5,8 +5,8 @@
 #   anchor:  pg_dump --section=pre-data | psql, then pg_dump --section=post-data | psql
 #            (autocommit: `psql -1` runs out of lock slots at this size on a default server)
 #   bound:   the same statements (pg_dump --schema-only) split by table over the job's parallelism
-#            of psql sessions run at once (split_dump.py): the server's work for these objects,
-#            parallel, with no client between statements
+#            of psql sessions run at once (split_dump.py): the server's work for the anchor's
+#            statements, parallel, with no client between them
 #   plugin:  neosync-host-sim run (pre-sync, data step, post-sync), its peak RSS (nsp_bench rss),
 #            the catalog read (from its log), each phase (from its report), schema parity
 # and, for each step, how many cores the machine had busy (/proc/stat: what bounds it), and
@@ -174,8 +174,8 @@ for n in "${SIZES[@]}"; do
 
     # The bound: pg_dump's own statements, split by table over $par sessions that run at once
     # (split_dump.py: tables, then keys and indexes, then foreign keys), prepared beforehand so no
-    # client works between them. What it takes is about the least any tool needs on this server
-    # for these objects with $par connections: the server's work, parallel.
+    # client works between them. What it takes is about the least `pg_dump`'s statements need on
+    # this server with $par connections (the job's own statements may cost less: no OWNER TO).
     d=bench_wide_bound_$k; dropdb "$d"; createdb "$d"; settle
     rm -rf "$work/split_$k"
     "$PG_DUMP" --schema-only -d "$(url_for "$src")" 2>"$work/bound_$k.err" |

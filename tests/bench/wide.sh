@@ -280,7 +280,7 @@ base=${SIZES[0]} top=${SIZES[-1]}
   printf '  %-58s %s / %s = %s   (target <= 0.50)\n' "whole job / pg_dump | psql (pre + post), $base tables" \
     "${J_ALL[$base]}" "${A_ALL[$base]}" "$(ratio "${J_ALL[$base]}" "${A_ALL[$base]}")"
   ((rounds == 1)) || printf '  %-58s %s\n' "whole job / pg_dump | psql, each round" "${RATIOS[$base]}"
-  printf '  %-58s %s / %s = %s   (the least for the same server work)\n' "bound / pg_dump | psql (pre + post), $base tables" \
+  printf '  %-58s %s / %s = %s   (pg_dump statements, in parallel)\n' "bound / pg_dump | psql (pre + post), $base tables" \
     "${B_ALL[$base]}" "${A_ALL[$base]}" "$(ratio "${B_ALL[$base]}" "${A_ALL[$base]}")"
   printf '  %-58s %s s   (target <= 5 s)\n' "plugin post-sync alone, $base tables" "${J_POST[$base]}"
   printf '  %-58s %s s   (target <= 1.5 s)\n' "catalog read, $base tables" "${J_CAT[$base]}"

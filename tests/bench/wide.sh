@@ -123,7 +123,7 @@ median_of() {
   local r vals=()
   for ((r = 1; r <= rounds; r++)); do vals+=("$(tr -dc '0-9.' <<<"${arr[$2.$r]}")"); done
   arr[$2]=$(printf '%s\n' "${vals[@]}" | sort -g |
-    awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+    awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 }
 # Epoch seconds of the first host log line matching a pattern (its ISO time, UTC).
 log_epoch() {
